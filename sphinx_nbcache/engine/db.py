@@ -1,0 +1,235 @@
+"""The SQLite database of a cache folder: peewee models, connection, schema and migrations.
+
+Concurrency rules (see docs/architecture): WAL journal, a busy timeout, and every write
+transaction opened with ``BEGIN IMMEDIATE`` so that two writers never both read-then-write on
+a stale snapshot. Schema creation and migrations run inside such a transaction too, so any
+number of processes may open a new cache at once. A connection is never carried across
+``fork()``: :class:`Database` reopens when it finds itself in another process.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import peewee as pw
+
+from .errors import CacheDatabaseError
+
+DB_NAME = "nbcache.db"
+#: Marker stored in the meta table, to tell our databases from foreign SQLite files.
+APPLICATION = "sphinx-nbcache"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+#: Migrations from version N to N + 1, run in one IMMEDIATE transaction each.
+MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {}
+
+
+def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
+    """Model classes bound to ``db`` (one set per database, so caches never share state)."""
+
+    class Base(pw.Model):
+        class Meta:
+            database = db
+
+    class Meta(Base):
+        key = pw.CharField(primary_key=True)
+        value = pw.TextField()
+
+        class Meta:
+            table_name = "meta"
+
+    class Setting(Base):
+        key = pw.CharField(primary_key=True)
+        value = pw.TextField()
+
+        class Meta:
+            table_name = "settings"
+
+    class CacheRecord(Base):
+        hashkey = pw.CharField(unique=True)
+        uri = pw.TextField(index=True)
+        created = pw.FloatField()
+        accessed = pw.FloatField(index=True)
+        folder = pw.CharField()  # under records/, holds the notebook and its artefacts
+        data = pw.TextField(default="{}")  # JSON: execution data
+        artefacts = pw.TextField(default="[]")  # JSON: relative POSIX paths
+        inputs = pw.TextField(default="{}")  # JSON: KeyInputs, to explain staleness
+        dependencies = pw.TextField(default="{}")  # JSON: what the run read
+
+        class Meta:
+            table_name = "cache_records"
+
+    class Failure(Base):
+        hashkey = pw.CharField(unique=True)
+        uri = pw.TextField(index=True)
+        created = pw.FloatField()
+        folder = pw.CharField()  # the partial notebook, outputs up to the failure
+        error = pw.TextField()  # one-line summary
+        traceback = pw.TextField(default="")
+        cell_index = pw.IntegerField(null=True)
+        data = pw.TextField(default="{}")
+
+        class Meta:
+            table_name = "failures"
+
+    class StagedRecord(Base):
+        uri = pw.TextField(unique=True)
+        reader = pw.CharField(default="auto")
+        assets = pw.TextField(default="[]")  # JSON: relative POSIX paths
+        created = pw.FloatField()
+        status = pw.CharField(default="staged")  # staged | executed | failed
+        error = pw.TextField(default="")
+        traceback = pw.TextField(default="")
+        executed = pw.FloatField(null=True)
+
+        class Meta:
+            table_name = "staged_records"
+
+    return SimpleNamespace(
+        Meta=Meta,
+        Setting=Setting,
+        CacheRecord=CacheRecord,
+        Failure=Failure,
+        StagedRecord=StagedRecord,
+        all=[Meta, Setting, CacheRecord, Failure, StagedRecord],
+    )
+
+
+class Database:
+    """One cache database: lazily connected, fork-aware, with an IMMEDIATE write transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db = pw.SqliteDatabase(
+            None,
+            pragmas=(
+                ("busy_timeout", BUSY_TIMEOUT_MS),
+                ("journal_mode", "wal"),
+                ("synchronous", "normal"),
+                ("foreign_keys", 1),
+            ),
+            lock_type="IMMEDIATE",
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        self.models = _make_models(self._db)
+        self._pid: int | None = None
+        self._ready = False
+
+    # -- connection ------------------------------------------------------------------------
+    def connect(self) -> pw.SqliteDatabase:
+        """Open the connection (and create or upgrade the schema) if needed; return it."""
+        if self._pid is not None and self._pid != os.getpid():
+            # inherited through fork(): never touch the parent's connection, open our own
+            self._db = _reinit_after_fork(self._db, self.path)
+            self._pid = None
+        if self._pid is None:
+            self._db.init(str(self.path))
+            try:
+                with _translate(self.path):
+                    self._db.connect(reuse_if_open=True)
+            except CacheDatabaseError:
+                self._db.close()
+                raise
+            self._pid = os.getpid()
+        if not self._ready:
+            self._ensure_schema()
+            self._ready = True
+        return self._db
+
+    def close(self) -> None:
+        """Close the connection of this process (safe to call twice)."""
+        if self._pid == os.getpid() and not self._db.is_closed():
+            self._db.close()
+        self._pid = None
+
+    @contextmanager
+    def write(self) -> Iterator[pw.SqliteDatabase]:
+        """A ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on error."""
+        db = self.connect()
+        with _translate(self.path), db.atomic():
+            yield db
+
+    @contextmanager
+    def read(self) -> Iterator[pw.SqliteDatabase]:
+        """Reads, with low-level errors translated into :class:`CacheDatabaseError`."""
+        db = self.connect()
+        with _translate(self.path):
+            yield db
+
+    # -- schema ----------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        m = self.models
+        with _translate(self.path), self._db.atomic():
+            tables = set(self._db.get_tables())
+            if not tables:
+                self._db.create_tables(m.all, safe=True)
+                m.Meta.insert_many(
+                    [
+                        {"key": "application", "value": APPLICATION},
+                        {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                        {"key": "created", "value": repr(time.time())},
+                    ]
+                ).on_conflict_ignore().execute()
+                return
+            if "meta" not in tables:
+                raise CacheDatabaseError(
+                    f"{self.path}: is an SQLite database of another program, not a "
+                    "sphinx-nbcache cache; choose another cache folder or run `nbcache clear`"
+                )
+            meta = {row.key: row.value for row in m.Meta.select()}
+            if meta.get("application") != APPLICATION:
+                raise CacheDatabaseError(
+                    f"{self.path}: is not a sphinx-nbcache cache; "
+                    "choose another cache folder or run `nbcache clear`"
+                )
+            version = int(meta.get("schema_version", "0"))
+            if version > SCHEMA_VERSION:
+                raise CacheDatabaseError(
+                    f"{self.path}: was written by a newer sphinx-nbcache (schema {version}, "
+                    f"this one reads up to {SCHEMA_VERSION}); upgrade sphinx-nbcache or run "
+                    "`nbcache clear`"
+                )
+            while version < SCHEMA_VERSION:
+                migrate = MIGRATIONS.get(version)
+                if migrate is None:
+                    raise CacheDatabaseError(
+                        f"{self.path}: schema {version} cannot be upgraded; run `nbcache clear`"
+                    )
+                migrate(self._db)
+                version += 1
+                m.Meta.replace(key="schema_version", value=str(version)).execute()
+            # tables added without a version bump (none yet) would be created here
+            self._db.create_tables(m.all, safe=True)
+
+
+def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
+    # Drop the inherited state without closing the parent's sqlite handle from the child.
+    old._state.reset()
+    return old
+
+
+@contextmanager
+def _translate(path: Path) -> Iterator[None]:
+    """Turn SQLite errors into one-line messages that say what to do."""
+    try:
+        yield
+    except CacheDatabaseError:
+        raise
+    except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            hint = "another process holds the cache for too long; try again"
+        elif "readonly" in text or "read-only" in text:
+            hint = "the cache folder is not writable; check its permissions or choose another"
+        else:
+            hint = "the cache database is damaged; run `nbcache clear` to start afresh"
+        raise CacheDatabaseError(f"{path}: database error ({text}); {hint}") from None
+    except pw.InterfaceError as exc:
+        raise CacheDatabaseError(f"{path}: database error ({exc})") from None
