@@ -1,0 +1,232 @@
+"""Every ``nbcache_*`` configuration value: declared once, registered, validated, documented.
+
+The documentation's table of options is generated from :data:`CONFIG_VALUES`, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+EXECUTION_MODES = ("cache", "force", "auto", "off")
+STDERR_MODES = ("show", "remove", "warn")
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    """One ``conf.py`` value."""
+
+    name: str
+    default: Any
+    types: tuple[type, ...]
+    description: str
+    choices: tuple[Any, ...] = ()
+    #: extra check: returns an error text, or None when the value is fine
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    rebuild: str = "env"
+
+    @property
+    def full_name(self) -> str:
+        return "nbcache_" + self.name
+
+
+def _positive_or_none(value: Any) -> str | None:
+    if value is not None and (isinstance(value, bool) or value <= 0):
+        return "must be a positive number, or None for no limit"
+    return None
+
+
+def _str_dict(value: Any) -> str | None:
+    if any(not isinstance(k, str) or not isinstance(v, str) for k, v in value.items()):
+        return "must map strings to strings"
+    return None
+
+
+def _str_list(value: Any) -> str | None:
+    if any(not isinstance(v, str) for v in value):
+        return "must be a list of strings"
+    return None
+
+
+def _suffix_map(value: Any) -> str | None:
+    problem = _str_dict(value)
+    if problem:
+        return problem
+    bad = [k for k in value if not k.startswith(".")]
+    if bad:
+        return f"suffixes must start with a dot: {', '.join(bad)}"
+    if ".py" in value:
+        return "'.py' would make conf.py a page; use a compound suffix such as '.pct.py'"
+    return None
+
+
+def _mime_priority(value: Any) -> str | None:
+    for builder, mimes in value.items():
+        if not isinstance(builder, str) or not isinstance(mimes, (list, tuple)):
+            return "must map builder names to lists of MIME types"
+        if any(not isinstance(m, str) for m in mimes):
+            return f"the list for {builder!r} must hold MIME type strings"
+    return None
+
+
+CONFIG_VALUES: tuple[ConfigValue, ...] = (
+    ConfigValue(
+        "path",
+        None,
+        (str, os.PathLike, type(None)),
+        "Cache folder; relative paths are taken from the folder of ``conf.py``. "
+        "Default: ``.nbcache`` next to ``conf.py`` (it survives ``make clean``).",
+    ),
+    ConfigValue(
+        "execution_mode",
+        "cache",
+        (str,),
+        "``cache``: execute notebooks whose code has no cache record; ``force``: execute every "
+        "notebook read; ``auto``: execute only notebooks without stored outputs; ``off``: render "
+        "the outputs stored in the files.",
+        choices=EXECUTION_MODES,
+    ),
+    ConfigValue(
+        "jobs",
+        None,
+        (int, type(None)),
+        "How many notebooks execute at once; default the number of CPUs.",
+        check=_positive_or_none,
+    ),
+    ConfigValue(
+        "timeout",
+        30,
+        (int, float, type(None)),
+        "Seconds one cell may run before the notebook fails; ``None`` for no limit.",
+        check=_positive_or_none,
+    ),
+    ConfigValue(
+        "notebook_timeout",
+        None,
+        (int, float, type(None)),
+        "Seconds a whole notebook may run (kernel start included); ``None`` for no limit.",
+        check=_positive_or_none,
+    ),
+    ConfigValue(
+        "allow_errors",
+        False,
+        (bool,),
+        "Keep executing after a cell raises, and cache the notebook with the error shown.",
+    ),
+    ConfigValue(
+        "raise_on_error",
+        False,
+        (bool,),
+        "Fail the build, after every notebook ran, when any notebook failed.",
+    ),
+    ConfigValue(
+        "exclude_patterns",
+        [],
+        (list, tuple),
+        "Glob patterns (on source paths relative to the source folder) of notebooks never "
+        "executed: they render the outputs stored in the file.",
+        check=_str_list,
+    ),
+    ConfigValue(
+        "kernel",
+        "python3",
+        (str,),
+        "Kernel for notebooks whose metadata names none (e.g. percent scripts without a header).",
+    ),
+    ConfigValue(
+        "kernel_aliases",
+        {},
+        (dict,),
+        "Kernel names to replace, e.g. ``{'python': 'python3'}``.",
+        check=_str_dict,
+    ),
+    ConfigValue(
+        "env",
+        {},
+        (dict,),
+        "Environment variables set for every kernel.",
+        check=_str_dict,
+    ),
+    ConfigValue(
+        "custom_formats",
+        {".pct.py": "py:percent"},
+        (dict,),
+        "Source suffixes read as notebooks through jupytext, mapped to the jupytext format "
+        "(``.ipynb`` and MyST Markdown notebooks are always read).",
+        check=_suffix_map,
+    ),
+    ConfigValue(
+        "output_stderr",
+        "show",
+        (str,),
+        "What to do with stderr output: ``show`` it, ``remove`` it, or ``warn`` and show it.",
+        choices=STDERR_MODES,
+    ),
+    ConfigValue(
+        "mime_priority",
+        {},
+        (dict,),
+        "Per builder name, the MIME types to prefer, best first, before the built-in order.",
+        check=_mime_priority,
+    ),
+    ConfigValue(
+        "merge_streams",
+        True,
+        (bool,),
+        "Merge consecutive stdout (and stderr) chunks of a cell into one block.",
+    ),
+    ConfigValue(
+        "show_progress",
+        True,
+        (bool,),
+        "Log one line per notebook as it finishes executing.",
+    ),
+)
+
+
+def register(app: Sphinx) -> None:
+    """Register every value with ``app.add_config_value``."""
+    for value in CONFIG_VALUES:
+        app.add_config_value(
+            value.full_name, value.default, value.rebuild, types=frozenset(value.types)
+        )
+
+
+def validate(app: Sphinx, config: Config) -> None:
+    """``config-inited``: log one error per bad value, then raise ``ConfigError``."""
+    errors = 0
+    for value in CONFIG_VALUES:
+        received = getattr(config, value.full_name)
+        problem: str | None = None
+        if not isinstance(received, value.types):
+            expected = " or ".join(
+                "None" if t is type(None) else t.__name__ for t in value.types
+            )
+            problem = f"must be {expected}"
+        elif value.choices and received not in value.choices:
+            problem = "must be one of " + ", ".join(repr(c) for c in value.choices)
+        elif value.check is not None:
+            problem = value.check(received)
+        if problem:
+            logger.error(
+                "%s %s, received %r (%s)",
+                value.full_name,
+                problem,
+                received,
+                type(received).__name__,
+            )
+            errors += 1
+    if errors:
+        raise ConfigError(
+            f"{errors} invalid nbcache configuration value{'s' if errors > 1 else ''}; "
+            "see the errors above"
+        )

@@ -1,0 +1,50 @@
+"""Which source documents are notebooks, and in which format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+from sphinx_nbcache.engine.reader import text_has_notebook_front_matter
+
+#: The Sphinx file type our parser handles.
+FILETYPE = "jupyter_notebook"
+
+
+def register_suffixes(app: Sphinx, config: Config) -> None:
+    """``config-inited``: make ``.ipynb`` and the custom formats' suffixes sources.
+
+    ``.md`` stays myst-parser's; our parser takes over the ``markdown`` file type and renders
+    plain pages exactly as myst-parser does.
+    """
+    suffixes = {".ipynb": FILETYPE}
+    suffixes.update({suffix: FILETYPE for suffix in config.nbcache_custom_formats})
+    for suffix, filetype in suffixes.items():
+        if suffix not in config.source_suffix:
+            app.add_source_suffix(suffix, filetype, override=True)
+
+
+def notebook_format(config: Config, path: str | os.PathLike[str], text: str | None = None) -> str | None:
+    """The reader format of a source document, or ``None`` when it is not a notebook.
+
+    :param path: the source file.
+    :param text: its content, when already read (saves a read for ``.md`` files).
+    """
+    name = Path(path).name.lower()
+    if name.endswith(".ipynb"):
+        return "ipynb"
+    # longest suffix first, so ".pct.py" wins over a hypothetical ".py"
+    for suffix in sorted(config.nbcache_custom_formats, key=len, reverse=True):
+        if name.endswith(suffix.lower()):
+            return config.nbcache_custom_formats[suffix]
+    if name.endswith((".md", ".markdown")):
+        if text is None:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+        return "md:myst" if text_has_notebook_front_matter(text) else None
+    return None
