@@ -89,7 +89,7 @@ def _read_ipynb(text: str, source: str) -> NotebookNode:
             f"{source}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
             "fix the file or re-save it from Jupyter"
         ) from None
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise NotebookReadError(f"{source}: valid JSON but not a Jupyter notebook (no 'cells')")
     try:
         nb = nbformat.reads(text, as_version=4)
@@ -135,6 +135,4 @@ def text_has_notebook_front_matter(text: str) -> bool:
     if end < 0:
         return False
     front = text[3:end]
-    return any(
-        line.startswith(("jupytext:", "kernelspec:")) for line in front.splitlines()
-    )
+    return any(line.startswith(("jupytext:", "kernelspec:")) for line in front.splitlines())

@@ -74,7 +74,7 @@ class NotebookCache:
         return self._db
 
     @property
-    def models(self):  # noqa: ANN201 - dynamic peewee classes
+    def models(self):
         return self.db.models
 
     def close(self) -> None:
@@ -167,9 +167,7 @@ class NotebookCache:
             safe_join(Path("."), rel)  # refuse escaping names before writing anything
             if not src.is_file():
                 raise ArtefactError(f"Artifact Error: '{src}' is not a readable file")
-        folder = self._write_folder(
-            "records", nb, artefact_files, sub=ARTEFACTS_DIR
-        )
+        folder = self._write_folder("records", nb, artefact_files, sub=ARTEFACTS_DIR)
         now = time.time()
         m = self.models
         old_folders: list[str] = []
@@ -243,9 +241,7 @@ class NotebookCache:
             query.order_by(m.CacheRecord.accessed.asc(), m.CacheRecord.id.asc()).limit(excess)
         )
         if victims:
-            m.CacheRecord.delete().where(
-                m.CacheRecord.id.in_([v.id for v in victims])
-            ).execute()
+            m.CacheRecord.delete().where(m.CacheRecord.id.in_([v.id for v in victims])).execute()
         return [v.folder for v in victims]
 
     def _write_folder(
@@ -322,7 +318,9 @@ class NotebookCache:
         """All records, oldest first; with ``latest_only`` the newest per URI."""
         m = self.models
         with self.db.read():
-            rows = [CacheEntry.from_row(r) for r in m.CacheRecord.select().order_by(m.CacheRecord.id)]
+            rows = [
+                CacheEntry.from_row(r) for r in m.CacheRecord.select().order_by(m.CacheRecord.id)
+            ]
         if latest_only:
             newest: dict[str, CacheEntry] = {}
             for row in rows:

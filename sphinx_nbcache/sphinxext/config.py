@@ -208,9 +208,7 @@ def validate(app: Sphinx, config: Config) -> None:
         received = getattr(config, value.full_name)
         problem: str | None = None
         if not isinstance(received, value.types):
-            expected = " or ".join(
-                "None" if t is type(None) else t.__name__ for t in value.types
-            )
+            expected = " or ".join("None" if t is type(None) else t.__name__ for t in value.types)
             problem = f"must be {expected}"
         elif value.choices and received not in value.choices:
             problem = "must be one of " + ", ".join(repr(c) for c in value.choices)

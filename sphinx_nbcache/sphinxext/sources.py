@@ -27,7 +27,9 @@ def register_suffixes(app: Sphinx, config: Config) -> None:
             app.add_source_suffix(suffix, filetype, override=True)
 
 
-def notebook_format(config: Config, path: str | os.PathLike[str], text: str | None = None) -> str | None:
+def notebook_format(
+    config: Config, path: str | os.PathLike[str], text: str | None = None
+) -> str | None:
     """The reader format of a source document, or ``None`` when it is not a notebook.
 
     :param path: the source file.

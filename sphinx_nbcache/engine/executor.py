@@ -1,0 +1,256 @@
+"""Execute one notebook with nbclient, and collect what a cache record needs.
+
+Every failure (a cell error, a cell or notebook timeout, a kernel that dies, never starts or
+is not installed) comes back as an :class:`ExecutionResult` whose ``error`` is set: nothing
+here raises for a notebook's own fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from . import probe
+from .errors import ExecutionError
+from .files import IGNORED_DIRS, changed_files, snapshot
+from .hashing import kernel_of
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """Remove ANSI colour codes (tracebacks from IPython carry them)."""
+    return _ANSI.sub("", text)
+
+
+@dataclass
+class ExecutionResult:
+    """What executing one notebook produced."""
+
+    nb: NotebookNode
+    kernel: str
+    language: str
+    seconds: float = 0.0
+    error: ExecutionError | None = None
+    #: (cell index, seconds) for each executed code cell
+    cell_seconds: list[tuple[int, float]] = field(default_factory=list)
+    #: artefacts: relative POSIX path in the working folder -> file
+    artefacts: dict[str, Path] = field(default_factory=dict)
+    #: what the kernel reported (files read and written, modules, versions); empty if no probe
+    io: dict[str, Any] = field(default_factory=dict)
+    started: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def data(self) -> dict[str, Any]:
+        """Execution data for the cache record."""
+        info = self.nb.metadata.get("language_info", {})
+        return {
+            "seconds": round(self.seconds, 3),
+            "cells": [[i, round(s, 3)] for i, s in self.cell_seconds],
+            "kernel": self.kernel,
+            "language": self.language,
+            "language_version": info.get("version"),
+            "python": self.io.get("python"),
+            "ipykernel": self.io.get("ipykernel"),
+            "started": self.started,
+        }
+
+
+async def async_execute_notebook(
+    nb: NotebookNode,
+    cwd: str | os.PathLike[str],
+    *,
+    kernel_name: str | None = None,
+    timeout: float | None = None,
+    notebook_timeout: float | None = None,
+    allow_errors: bool = False,
+    env: Mapping[str, str] | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
+    source_path: str | os.PathLike[str] | None = None,
+) -> ExecutionResult:
+    """Execute ``nb`` (a copy is not made: outputs are written into it) in folder ``cwd``.
+
+    :param kernel_name: the kernel to run; default from the notebook's kernelspec.
+    :param timeout: seconds per cell (``None``: no limit).
+    :param notebook_timeout: seconds for the whole notebook, kernel start included.
+    :param allow_errors: keep going after a cell error (the error is an output, not a failure).
+    :param env: variables added to the kernel's environment.
+    :param exclude: files and folders never reported as artefacts (the cache, the build).
+    :param source_path: the notebook's own file, never an artefact.
+    """
+    from nbclient import NotebookClient
+
+    default_kernel, language = kernel_of(nb)
+    kernel = kernel_name or default_kernel
+    cwd = Path(cwd).absolute()
+    result = ExecutionResult(nb=nb, kernel=kernel, language=language, started=time.time())
+    excluded = [Path(p).absolute() for p in exclude]
+    if source_path is not None:
+        excluded.append(Path(source_path).absolute())
+    before = snapshot(cwd)
+    timings: dict[int, float] = {}
+    current: dict[str, int] = {}
+
+    def on_cell_execute(cell: NotebookNode, cell_index: int, **_: Any) -> None:
+        current["index"] = cell_index
+        timings[cell_index] = time.perf_counter()
+
+    def on_cell_executed(cell: NotebookNode, cell_index: int, **_: Any) -> None:
+        result.cell_seconds.append((cell_index, time.perf_counter() - timings[cell_index]))
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout if timeout is not None else None,
+        kernel_name=kernel,
+        allow_errors=allow_errors,
+        record_timing=True,
+        resources={"metadata": {"path": str(cwd)}},
+        on_cell_execute=on_cell_execute,
+        on_cell_executed=on_cell_executed,
+        # ipykernel warns on every start that TCP is unencrypted: noise in every build log
+        extra_arguments=["--IPKernelApp.log_level=ERROR"] if language == "python" else [],
+    )
+    kernel_env = {**os.environ, **(env or {})}
+    use_probe = language == "python"
+
+    async def run() -> None:
+        client.reset_execution_trackers()
+        async with client.async_setup_kernel(env=kernel_env):
+            assert client.kc is not None
+            reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
+            if reply is not None and "language_info" in reply["content"]:
+                nb.metadata["language_info"] = reply["content"]["language_info"]
+            if use_probe:
+                await _silent(client, probe.SETUP)
+            try:
+                for index, cell in enumerate(nb.cells):
+                    await client.async_execute_cell(
+                        cell, index, execution_count=client.code_cells_executed + 1
+                    )
+                client.set_widgets_metadata()
+            finally:
+                if use_probe:
+                    result.io = await _fetch_report(client)
+
+    start = time.perf_counter()
+    try:
+        if notebook_timeout:
+            await asyncio.wait_for(run(), notebook_timeout)
+        else:
+            await run()
+    except BaseException as exc:  # every notebook fault becomes a result, never a crash
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
+            raise
+        result.error = _to_error(exc, current.get("index"), kernel, notebook_timeout)
+    result.seconds = time.perf_counter() - start
+    result.artefacts = _artefacts(cwd, before, result.io, excluded)
+    return result
+
+
+def execute_notebook(
+    nb: NotebookNode, cwd: str | os.PathLike[str], **kwargs: Any
+) -> ExecutionResult:
+    """Synchronous :func:`async_execute_notebook` (runs its own event loop)."""
+    return asyncio.run(async_execute_notebook(nb, cwd, **kwargs))
+
+
+async def _ensure(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value
+
+
+async def _silent(client: Any, code: str, **kwargs: Any) -> dict[str, Any] | None:
+    msg_id = client.kc.execute(code, silent=True, store_history=False, **kwargs)
+    reply = await client.async_wait_for_reply(msg_id)
+    return reply
+
+
+async def _fetch_report(client: Any) -> dict[str, Any]:
+    try:
+        reply = await asyncio.wait_for(
+            _silent(client, "", user_expressions={"r": probe.REPORT_EXPRESSION}), 30
+        )
+    except Exception:  # a dead kernel cannot report; the run's failure says why
+        return {}
+    if not reply:
+        return {}
+    expr = reply.get("content", {}).get("user_expressions", {}).get("r", {})
+    return probe.parse_report(expr) or {}
+
+
+def _to_error(
+    exc: BaseException, index: int | None, kernel: str, notebook_timeout: float | None
+) -> ExecutionError:
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    cell = f"cell {index + 1}: " if index is not None else ""
+    if isinstance(exc, CellExecutionError):
+        summary = f"{exc.ename}: {exc.evalue}".strip(": ")
+        return ExecutionError(
+            f"{cell}{summary}",
+            cell_index=index,
+            traceback=strip_ansi(str(exc.traceback if hasattr(exc, "traceback") else exc)),
+            ename=exc.ename,
+        )
+    if isinstance(exc, CellTimeoutError):
+        return ExecutionError(
+            f"{cell}timed out ({exc}); raise the timeout or make the cell faster",
+            cell_index=index,
+            traceback=str(exc),
+            ename="CellTimeoutError",
+        )
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) and notebook_timeout:
+        return ExecutionError(
+            f"{cell}the notebook ran longer than {notebook_timeout} s and was stopped",
+            cell_index=index,
+            ename="NotebookTimeoutError",
+        )
+    if isinstance(exc, DeadKernelError):
+        return ExecutionError(
+            f"{cell}the kernel died ({exc})", cell_index=index, ename="DeadKernelError"
+        )
+    if isinstance(exc, NoSuchKernel):
+        return ExecutionError(
+            f"kernel {kernel!r} is not installed; `jupyter kernelspec list` shows the "
+            "installed kernels (set the notebook's kernelspec or a kernel alias)",
+            ename="NoSuchKernel",
+        )
+    return ExecutionError(
+        f"{cell}{type(exc).__name__}: {exc}".rstrip(": "),
+        cell_index=index,
+        traceback=strip_ansi(str(exc)),
+        ename=type(exc).__name__,
+    )
+
+
+def _artefacts(
+    cwd: Path, before: dict[str, tuple[int, int]], io: Mapping[str, Any], excluded: list[Path]
+) -> dict[str, Path]:
+    """Files the run created or changed in its working folder."""
+    if "writes" in io:
+        candidates: list[Path] = [Path(p) for p in io["writes"]]
+    else:  # no probe (not a Python kernel): compare the folder before and after
+        candidates = [cwd / rel for rel in changed_files(before, snapshot(cwd))]
+    out: dict[str, Path] = {}
+    for path in candidates:
+        try:
+            rel = path.relative_to(cwd)
+        except ValueError:
+            continue
+        if not path.is_file() or any(part in IGNORED_DIRS for part in rel.parts):
+            continue
+        if any(path == ex or ex in path.parents for ex in excluded):
+            continue
+        out[rel.as_posix()] = path
+    return out

@@ -1,0 +1,157 @@
+"""Execute many notebooks concurrently: one kernel each, at most ``jobs`` at a time.
+
+Kernels are separate processes, so one asyncio loop in the calling process drives them all;
+nothing here forks, and results are handed to ``on_result`` in the calling thread, one at a
+time, so the caller can write them to SQLite without contention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from .executor import ExecutionResult, async_execute_notebook
+from .files import safe_join
+
+
+@dataclass
+class Job:
+    """One notebook to execute."""
+
+    nb: NotebookNode
+    #: the folder the notebook runs in (its own folder)
+    cwd: Path
+    #: how progress and errors name it (a URI or docname)
+    name: str
+    kernel_name: str | None = None
+    timeout: float | None = None
+    notebook_timeout: float | None = None
+    allow_errors: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+    exclude: Sequence[Path] = ()
+    source_path: Path | None = None
+    #: when set, run in a temporary folder holding only these files (relative to ``cwd``)
+    assets: Sequence[str] | None = None
+    #: anything the caller wants back with the result
+    payload: Any = None
+
+
+#: ``on_result(job, result, done, total)``; called while artefact files still exist.
+ResultCallback = Callable[[Job, ExecutionResult, int, int], None]
+StartCallback = Callable[[Job, int, int], None]
+
+
+def default_jobs() -> int:
+    """The number of CPUs available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def execute_many(
+    jobs: Iterable[Job],
+    *,
+    max_jobs: int | None = None,
+    on_start: StartCallback | None = None,
+    on_result: ResultCallback | None = None,
+) -> list[ExecutionResult]:
+    """Execute every job, at most ``max_jobs`` at once; return results in job order.
+
+    A notebook's failure is in its result; it never stops the others.
+    """
+    job_list = list(jobs)
+    if not job_list:
+        return []
+    coro = _run_all(job_list, max_jobs or default_jobs(), on_start, on_result)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # called from inside a running loop (e.g. a notebook): use a loop of our own in a thread
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="nbcache-execute")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+async def _run_all(
+    jobs: list[Job],
+    limit: int,
+    on_start: StartCallback | None,
+    on_result: ResultCallback | None,
+) -> list[ExecutionResult]:
+    semaphore = asyncio.Semaphore(limit)
+    total = len(jobs)
+    done = 0
+    started = 0
+
+    async def one(job: Job) -> ExecutionResult:
+        nonlocal done, started
+        async with semaphore:
+            started += 1
+            if on_start is not None:
+                on_start(job, started, total)
+            with _workdir(job) as cwd:
+                result = await async_execute_notebook(
+                    job.nb,
+                    cwd,
+                    kernel_name=job.kernel_name,
+                    timeout=job.timeout,
+                    notebook_timeout=job.notebook_timeout,
+                    allow_errors=job.allow_errors,
+                    env=job.env,
+                    exclude=job.exclude,
+                    source_path=job.source_path,
+                )
+                done += 1
+                if on_result is not None:
+                    on_result(job, result, done, total)
+            return result
+
+    return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+class _workdir:
+    """The job's own folder, or a temporary folder holding copies of its assets."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.tmp: str | None = None
+
+    def __enter__(self) -> Path:
+        if self.job.assets is None:
+            return Path(self.job.cwd)
+        self.tmp = tempfile.mkdtemp(prefix="nbcache-run-")
+        for rel in self.job.assets:
+            src = safe_join(Path(self.job.cwd), rel)
+            dst = safe_join(Path(self.tmp), rel)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dst)
+        return Path(self.tmp)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
