@@ -146,7 +146,7 @@ def explain_change(old: Mapping[str, Any], new: KeyInputs) -> list[str]:
             reasons.append(f"code cells {len(old_cells)} -> {len(new_cells)}")
         else:
             for n, ((od, ot), (nd, nt), (index, _, _)) in enumerate(
-                zip(old_cells, new_cells, new.cells), start=1
+                zip(old_cells, new_cells, new.cells, strict=True), start=1
             ):
                 if od != nd:
                     reasons.append(f"code cell {n} changed (cell {index + 1} of the notebook)")
