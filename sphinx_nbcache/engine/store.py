@@ -329,6 +329,18 @@ class NotebookCache:
             rows = sorted(newest.values(), key=lambda r: r.id)
         return rows
 
+    def latest_for_uri(self, uri: str) -> CacheEntry | None:
+        """The newest record that came from ``uri``, if any."""
+        m = self.models
+        with self.db.read():
+            row = (
+                m.CacheRecord.select()
+                .where(m.CacheRecord.uri == uri)
+                .order_by(m.CacheRecord.created.desc(), m.CacheRecord.id.desc())
+                .first()
+            )
+        return CacheEntry.from_row(row) if row else None
+
     def remove(self, record_id: int) -> CacheEntry:
         """Delete a record and its files.
 
