@@ -8,7 +8,7 @@ from sphinx.application import Sphinx
 
 from sphinx_nbcache import __version__
 
-from . import config, sources
+from . import config, execution, report, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -17,6 +17,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     config.register(app)
     app.connect("config-inited", config.validate, priority=400)
     app.connect("config-inited", sources.register_suffixes, priority=450)
+    app.connect("config-inited", sources.exclude_cache_folder, priority=450)
+    app.connect("builder-inited", state.init_env)
+    app.connect("env-get-outdated", execution.get_outdated)
+    app.connect("env-before-read-docs", execution.before_read_docs)
+    app.connect("env-purge-doc", state.purge_doc)
+    app.connect("env-merge-info", state.merge_info)
+    app.connect("doctree-resolved", report.replace_tables)
+    app.connect("build-finished", report.build_finished)
+    app.add_node(report.execution_table)
+    app.add_directive("nbcache-execution-table", report.ExecutionTableDirective)
 
     from .rendering import setup_rendering
 

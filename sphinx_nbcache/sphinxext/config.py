@@ -185,6 +185,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Merge consecutive stdout (and stderr) chunks of a cell into one block.",
     ),
     ConfigValue(
+        "retry_failed",
+        False,
+        (bool,),
+        "Execute a notebook that failed before even when none of its inputs changed "
+        "(by default its failure is reported again from the cache).",
+    ),
+    ConfigValue(
         "show_progress",
         True,
         (bool,),

@@ -1,19 +1,86 @@
-"""Where the parser gets a notebook's outputs from (the cache, a failure, or the file itself).
+"""Where the parser gets a notebook's outputs from: the cache, a failure, or the file itself.
 
-PLACEHOLDER: returns the notebook unchanged (as execution mode ``off`` does). The build layer
-replaces this with a look-up in the cache; the signature stays.
+Markdown always comes from the current source (a prose edit needs no execution); the outputs
+of code cells come from the cache record of the notebook's key, matched cell by cell.
 """
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+from sphinx_nbcache.engine.errors import NbCacheError
+from sphinx_nbcache.engine.hashing import normalise_source
+
+from .state import store_for
+
+logger = logging.getLogger(__name__)
+
+#: statuses whose pages show the outputs stored in the source file
+_FROM_FILE = ("off", "excluded")
+
+
+def _code_cells(nb: NotebookNode) -> list[NotebookNode]:
+    return [
+        c
+        for c in nb.cells
+        if c.get("cell_type") == "code" and normalise_source(c.get("source", ""))
+    ]
+
+
+def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode | None:
+    """``source`` with the outputs of ``executed``; ``None`` if their code cells differ in number.
+
+    A failure's partial notebook has every cell (those after the failure without outputs).
+    """
+    theirs = _code_cells(executed)
+    if len(_code_cells(source)) != len(theirs):
+        return None
+    merged = copy.deepcopy(source)
+    for cell in merged.cells:
+        if cell.get("cell_type") == "code" and not normalise_source(cell.get("source", "")):
+            cell["outputs"], cell["execution_count"] = [], None
+    for mine, done in zip(_code_cells(merged), theirs, strict=True):
+        mine["outputs"] = copy.deepcopy(done.get("outputs", []))
+        mine["execution_count"] = done.get("execution_count")
+    for key in ("language_info", "widgets"):
+        if key in executed.metadata:
+            merged.metadata[key] = copy.deepcopy(executed.metadata[key])
+    return merged
 
 
 def notebook_for_rendering(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
-    """The notebook to render for ``docname``: the source ``nb`` with outputs filled in.
-
-    Markdown comes from the current source (so a prose edit needs no execution); code outputs
-    come from the cache record of the notebook's key.
-    """
-    return nb
+    """The notebook to render for ``docname``: the source ``nb`` with outputs filled in."""
+    outcome: dict[str, Any] | None = getattr(env, "nbcache_outcomes", {}).get(docname)
+    if outcome is None:
+        return nb
+    env.nbcache_data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
+    if outcome["status"] in _FROM_FILE or not outcome.get("key"):
+        return nb
+    store = store_for(env)
+    try:
+        entry = store.lookup(outcome["key"])
+        if entry is not None:
+            executed = store.load_notebook(entry)
+        else:
+            failure = store.lookup_failure(outcome["key"])
+            if failure is None:
+                return nb
+            executed = store.load_failure_notebook(failure)
+    except NbCacheError as exc:
+        logger.warning("%s", exc, type="nbcache", subtype="cache", location=docname)
+        return nb
+    merged = merge_outputs(nb, executed)
+    if merged is None:
+        logger.warning(
+            "the notebook changed while the build ran; showing it without outputs",
+            type="nbcache",
+            subtype="cache",
+            location=docname,
+        )
+        return nb
+    return merged

@@ -50,3 +50,19 @@ def notebook_format(
                 return None
         return "md:myst" if text_has_notebook_front_matter(text) else None
     return None
+
+
+def exclude_cache_folder(app: Sphinx, config: Config) -> None:
+    """``config-inited``: never read the cache folder's notebooks as sources."""
+    from .state import cache_path
+
+    folder = cache_path(config, app.confdir).absolute()
+    try:
+        rel = folder.relative_to(Path(app.srcdir).absolute()).as_posix()
+    except ValueError:
+        return  # outside the source folder: nothing to exclude
+    patterns = list(config.exclude_patterns)
+    for pattern in (rel, rel + "/**"):
+        if pattern not in patterns:
+            patterns.append(pattern)
+    config.exclude_patterns = patterns

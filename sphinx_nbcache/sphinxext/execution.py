@@ -1,0 +1,254 @@
+"""Execute the stale notebooks of a build, before reading starts, in the main process.
+
+``env-get-outdated`` adds notebooks whose cache record disappeared; ``env-before-read-docs``
+plans every notebook about to be read, executes the misses concurrently (one kernel each),
+stores the results and closes the store before any ``-j`` reader forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+from sphinx.util.console import bold
+
+from sphinx_nbcache.engine.executor import ExecutionResult
+from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
+from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
+
+from .plan import CACHED, EXECUTE, FAILED, Plan, plan_notebook
+from .state import close_stores, store_for
+
+logger = logging.getLogger(__name__)
+
+EXECUTED = "executed"
+
+
+class NotebookExecutionFailed(SphinxError):
+    """Raised with ``nbcache_raise_on_error`` after every notebook ran."""
+
+    category = "nbcache: notebook execution failed"
+
+
+def get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: notebooks Sphinx thinks unchanged but that must be read again."""
+    data: dict[str, dict[str, Any]] = env.nbcache_data
+    candidates = {
+        docname: info
+        for docname, info in data.items()
+        if docname in env.found_docs and docname not in added and docname not in changed
+    }
+    if not candidates:
+        return []
+    config = app.config
+    if config.nbcache_execution_mode == "force":
+        outdated = set(candidates)
+    else:
+        keys = {d: info.get("key") for d, info in candidates.items() if info.get("key")}
+        store = store_for(env)
+        try:
+            present = store.lookup_many(keys.values())
+        finally:
+            close_stores()
+        outdated = set()
+        for docname, key in keys.items():
+            status = candidates[docname].get("status")
+            if status == FAILED:
+                if config.nbcache_retry_failed or store.lookup_failure(key) is None:
+                    outdated.add(docname)
+            elif key not in present:
+                outdated.add(docname)  # cleared, evicted or removed: execute again
+        close_stores()
+    if outdated and env.nbcache_table_docs:
+        outdated |= env.nbcache_table_docs & env.found_docs
+    return sorted(outdated)
+
+
+def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: execute what is stale among the documents to read."""
+    store = store_for(env)
+    outcomes: dict[str, dict[str, Any]] = {}
+    env.nbcache_outcomes = outcomes
+    env.nbcache_build = {"executed": 0, "cached": 0, "failed": 0, "seconds": 0.0}
+    try:
+        plans = _plan_all(app, env, docnames)
+        for plan in plans:
+            for problem in plan.problems:
+                logger.warning(
+                    "%s", problem, type="nbcache", subtype="config", location=plan.docname
+                )
+        cached = [p for p in plans if p.status == CACHED and p.entry is not None]
+        store.touch(p.entry.id for p in cached if p.entry is not None)
+        for plan in cached:
+            _restore_artefacts(store, plan)
+        for plan in plans:
+            if plan.status != EXECUTE:
+                outcomes[plan.docname] = plan.outcome()
+        for plan in plans:
+            if plan.status == FAILED:  # unreadable, or failed before with the same inputs
+                _warn_failure(plan.docname, outcomes[plan.docname], plan.failure is not None)
+        todo = [p for p in plans if p.status == EXECUTE]
+        if todo:
+            _execute(app, env, todo, outcomes)
+    finally:
+        close_stores()  # never let a forked reader inherit the connection
+    failures = [o for o in outcomes.values() if o["status"] == FAILED]
+    if failures and app.config.nbcache_raise_on_error:
+        lines = [f"  {o['source']}: {o['error']}" for o in failures]
+        raise NotebookExecutionFailed(
+            f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
+            "(nbcache_raise_on_error = True):\n" + "\n".join(lines)
+        )
+
+
+def _plan_all(app: Sphinx, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
+    store = store_for(env)
+    plans = []
+    previous: dict[str, dict[str, Any]] = env.nbcache_data
+    for docname in docnames:
+        plan = plan_notebook(app.config, env.srcdir, store, docname, env.doc2path(docname))
+        if plan is None:
+            continue
+        if (
+            plan.status == EXECUTE
+            and plan.reason == "new"
+            and previous.get(docname, {}).get("status") in (CACHED, EXECUTED)
+        ):
+            plan.reason = "record evicted or removed"
+        plans.append(plan)
+    return plans
+
+
+def _restore_artefacts(store: Any, plan: Plan) -> None:
+    """Put a cached notebook's artefacts in its folder, as executing it would have."""
+    assert plan.entry is not None
+    folder = plan.path.parent
+    for rel in plan.entry.artefacts:
+        stored = store.artefact_path(plan.entry, rel)
+        target = safe_join(folder, rel)
+        try:
+            data = stored.read_bytes()
+        except OSError:
+            continue
+        if target.is_file() and _same(target, data):
+            continue
+        atomic_write_bytes(target, data)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    if path.stat().st_size != len(data):
+        return False
+    return hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+
+
+def _execute(
+    app: Sphinx, env: BuildEnvironment, todo: list[Plan], outcomes: dict[str, dict[str, Any]]
+) -> None:
+    config = app.config
+    store = store_for(env)
+    cache_dir = Path(env.nbcache_cache_path)
+    exclude = [cache_dir, Path(app.outdir), Path(app.doctreedir)]
+    jobs = []
+    for plan in todo:
+        assert plan.nb is not None and plan.settings is not None
+        jobs.append(
+            Job(
+                nb=plan.nb,
+                cwd=plan.path.parent,
+                name=plan.relpath,
+                kernel_name=plan.nb.metadata["kernelspec"]["name"],
+                timeout=plan.settings.timeout,
+                notebook_timeout=plan.settings.notebook_timeout,
+                allow_errors=plan.settings.allow_errors,
+                env=dict(config.nbcache_env),
+                exclude=exclude,
+                source_path=plan.path,
+                payload=plan,
+            )
+        )
+    max_jobs = config.nbcache_jobs or default_jobs()
+    logger.info(
+        bold("nbcache: executing %d notebook%s (%d at a time)"),
+        len(jobs),
+        "s" if len(jobs) > 1 else "",
+        min(max_jobs, len(jobs)),
+    )
+    started = time.perf_counter()
+
+    def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
+        plan: Plan = job.payload
+        elapsed = time.perf_counter() - started
+        if result.ok:
+            entry = store.add_notebook(
+                result.nb,
+                store.uri_for(plan.path),
+                inputs=plan.inputs,
+                artefacts=result.artefacts,
+                data=result.data(),
+                dependencies=result.io and {"reads": result.io.get("reads", [])},
+                validate=False,
+            )
+            plan.entry = entry
+            outcomes[plan.docname] = plan.outcome(
+                status=EXECUTED, seconds=round(result.seconds, 3), record_id=entry.id
+            )
+            env.nbcache_build["executed"] += 1
+            verdict = f"executed in {result.seconds:.1f} s"
+        else:
+            assert result.error is not None
+            store.record_failure(
+                plan.key or "",
+                store.uri_for(plan.path),
+                result.nb,
+                error=str(result.error),
+                traceback=result.error.traceback,
+                cell_index=result.error.cell_index,
+                data=result.data(),
+            )
+            outcome = plan.outcome(
+                status=FAILED, seconds=round(result.seconds, 3), error=str(result.error)
+            )
+            outcome["traceback"] = result.error.traceback
+            outcome["cell_index"] = result.error.cell_index
+            outcomes[plan.docname] = outcome
+            _warn_failure(plan.docname, outcome, remembered=False)
+            env.nbcache_build["failed"] += 1
+            verdict = "failed"
+        if config.nbcache_show_progress:
+            logger.info(
+                "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
+                done,
+                total,
+                plan.relpath,
+                verdict,
+                plan.reason,
+                elapsed,
+            )
+
+    execute_many(jobs, max_jobs=max_jobs, on_result=on_result)
+    env.nbcache_build["seconds"] = time.perf_counter() - started
+
+
+def _warn_failure(docname: str, outcome: dict[str, Any], remembered: bool) -> None:
+    tail = [line for line in (outcome.get("traceback") or "").splitlines() if line.strip()][-5:]
+    cell = outcome.get("cell_index")
+    detail = ("\n" + "\n".join(tail)) if tail else ""
+    again = " (remembered: its inputs did not change since it failed)" if remembered else ""
+    logger.warning(
+        "notebook execution failed%s: %s%s",
+        again,
+        outcome.get("error") or "unknown error",
+        detail,
+        type="nbcache",
+        subtype="exec",
+        location=(docname, cell + 1) if isinstance(cell, int) else docname,
+    )

@@ -1,0 +1,120 @@
+"""What the build did with each notebook: the summary line, ``nbcache-report.json`` and the
+``nbcache-execution-table`` directive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_nbcache.engine.files import atomic_write_bytes
+
+logger = logging.getLogger(__name__)
+
+REPORT_NAME = "nbcache-report.json"
+COLUMNS = ("docname", "source", "status", "reason", "seconds", "record_id", "error")
+
+
+def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
+    """One row per notebook document, as of the end of this build.
+
+    A notebook not read in this build shows ``cached`` with the reason ``unchanged`` when
+    its page came from the cache earlier.
+    """
+    this_build: dict[str, dict[str, Any]] = getattr(env, "nbcache_outcomes", {})
+    rows = []
+    for docname in sorted(getattr(env, "nbcache_data", {})):
+        if docname not in env.found_docs:
+            continue
+        row = dict(env.nbcache_data[docname])
+        if docname in this_build:
+            row = {k: v for k, v in this_build[docname].items() if k != "traceback"}
+        elif row.get("status") == "executed":
+            row.update(status="cached", reason="unchanged")
+        rows.append({k: row.get(k) for k in (*COLUMNS, "key")})
+    return rows
+
+
+def build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the summary line and the JSON report."""
+    if exception is not None:
+        return
+    env = app.env
+    rows = notebook_report(env)
+    counts = getattr(env, "nbcache_build", None) or {"executed": 0, "failed": 0, "seconds": 0.0}
+    read_now = getattr(env, "nbcache_outcomes", {})
+    from_cache = sum(1 for o in read_now.values() if o.get("status") == "cached")
+    if rows:
+        logger.info(
+            "nbcache: %d executed, %d from cache, %d failed (%.1f s)",
+            counts["executed"],
+            from_cache,
+            sum(1 for o in read_now.values() if o.get("status") == "failed"),
+            counts["seconds"],
+        )
+    payload = {"notebooks": rows}
+    atomic_write_bytes(
+        Path(app.outdir) / REPORT_NAME,
+        json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"),
+    )
+
+
+class execution_table(nodes.General, nodes.Element):
+    """Placeholder replaced by the table once every document has been read."""
+
+
+class ExecutionTableDirective(SphinxDirective):
+    """``nbcache-execution-table``: a table of every notebook and what the build did with it."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        self.env.nbcache_table_docs.add(self.env.docname)
+        return [execution_table("")]
+
+
+def _cell(text: str) -> nodes.entry:
+    return nodes.entry("", nodes.paragraph("", "", nodes.Text(text)))
+
+
+def replace_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: fill in the execution tables of a page."""
+    tables = list(doctree.findall(execution_table))
+    if not tables:
+        return
+    rows = notebook_report(app.env)
+    headers = ("Document", "Status", "Reason", "Seconds", "Error")
+    for placeholder in tables:
+        table = nodes.table(classes=["nbcache-execution-table"])
+        group = nodes.tgroup(cols=len(headers))
+        table += group
+        for _ in headers:
+            group += nodes.colspec(colwidth=1)
+        head = nodes.thead()
+        head += nodes.row("", *(_cell(h) for h in headers))
+        group += head
+        body = nodes.tbody()
+        for row in rows:
+            link = nodes.reference(
+                "",
+                row["source"] or row["docname"],
+                internal=True,
+                refuri=app.builder.get_relative_uri(docname, row["docname"]),
+            )
+            seconds = row.get("seconds")
+            body += nodes.row(
+                "",
+                nodes.entry("", nodes.paragraph("", "", link)),
+                _cell(row.get("status") or ""),
+                _cell(row.get("reason") or ""),
+                _cell(f"{seconds:.2f}" if isinstance(seconds, (int, float)) else ""),
+                _cell(row.get("error") or ""),
+            )
+        group += body
+        placeholder.replace_self(table)
