@@ -111,7 +111,7 @@ class Database:
             None,
             pragmas=(
                 ("busy_timeout", BUSY_TIMEOUT_MS),
-                ("journal_mode", "wal"),
+                # journal_mode=wal is set in _ensure_schema, once the file is known to be ours
                 ("synchronous", "normal"),
                 ("foreign_keys", 1),
             ),
@@ -139,7 +139,11 @@ class Database:
                 raise
             self._pid = os.getpid()
         if not self._ready:
-            self._ensure_schema()
+            try:
+                self._ensure_schema()
+            except CacheDatabaseError:
+                self.close()  # hold nothing open on a file we refuse
+                raise
             self._ready = True
         return self._db
 
@@ -165,6 +169,13 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
+        self._check_schema()
+        # WAL only now: a foreign database we refused must not be converted. The mode is
+        # persistent, so this is a no-op once set; it cannot run inside a transaction.
+        with _translate(self.path):
+            self._db.execute_sql("PRAGMA journal_mode=wal")
+
+    def _check_schema(self) -> None:
         m = self.models
         with _translate(self.path), self._db.atomic():
             tables = set(self._db.get_tables())
