@@ -1,0 +1,194 @@
+"""What every ``nbcache`` command shares: the cache-path option, errors, prompts, output.
+
+Every command gets its cache through :func:`open_cache`, which honours ``-p/--cache-path``
+given on any level (``nbcache -p X cache list``, ``nbcache cache -p X list`` and
+``nbcache cache list -p X`` all work; the innermost wins), then ``$NBCACHE_PATH``, then
+``./.nbcache``.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sphinx_nbcache.engine import NbCacheError, NotebookCache, default_cache_path
+from sphinx_nbcache.engine.db import DB_NAME
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: where the innermost ``--cache-path`` given on the command line is kept
+_META_KEY = "nbcache.cache_path"
+ENVVAR = "NBCACHE_PATH"
+
+
+# -- errors -------------------------------------------------------------------------------
+def one_line(text: str) -> str:
+    """Collapse a message onto one line (engine messages may quote multi-line library text)."""
+    return re.sub(r"\s*\n\s*", " ", str(text)).strip()
+
+
+def error_message(exc: BaseException) -> str:
+    """The one-line message shown for an engine or file-system error."""
+    if isinstance(exc, OSError) and not isinstance(exc, NbCacheError):
+        where = exc.filename if exc.filename is not None else ""
+        what = exc.strerror or str(exc)
+        return one_line(f"{where}: {what}" if where else what)
+    return one_line(str(exc))
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn engine and file errors into :class:`click.ClickException` (one line, exit 1)."""
+    try:
+        yield
+    except NbCacheError as exc:
+        raise click.ClickException(error_message(exc)) from None
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # `nbcache cache list | head`: click handles it
+            raise
+        raise click.ClickException(error_message(exc)) from None
+
+
+class NbcacheGroup(click.Group):
+    """A command group that reports engine errors as one line on stderr, never a traceback.
+
+    Used for every group, so that a command added later (``main.add_command``) gets the same
+    treatment without doing anything.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with translated_errors():
+            return super().invoke(ctx)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # the same completion variable whether run as `nbcache` or `python -m sphinx_nbcache`
+        kwargs.setdefault("complete_var", "_NBCACHE_COMPLETE")
+        return super().main(*args, **kwargs)
+
+
+# -- the cache path -------------------------------------------------------------------------
+def _remember_cache_path(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    source = ctx.get_parameter_source(param.name or "cache_path")
+    if value is not None and source == click.core.ParameterSource.COMMANDLINE:
+        ctx.meta[_META_KEY] = Path(value)
+    return value
+
+
+def cache_path_option(func: F) -> F:
+    """``-p/--cache-path PATH`` (env ``NBCACHE_PATH``), accepted on groups and commands."""
+    return click.option(
+        "-p",
+        "--cache-path",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=ENVVAR,
+        show_envvar=True,
+        default=None,
+        callback=_remember_cache_path,
+        expose_value=False,
+        is_eager=False,
+        help="The cache folder.  [default: .nbcache in the current folder]",
+    )(func)
+
+
+def cache_path(ctx: click.Context | None = None) -> Path:
+    """The cache folder this invocation uses."""
+    ctx = ctx or click.get_current_context()
+    chosen = ctx.meta.get(_META_KEY)
+    return Path(chosen) if chosen is not None else default_cache_path()
+
+
+def cache_exists(path: Path) -> bool:
+    """Whether a cache database exists in ``path`` (read-only commands never create one)."""
+    return (path / DB_NAME).exists()
+
+
+def open_cache(*, must_exist: bool = False) -> NotebookCache:
+    """The cache of this invocation.
+
+    :param must_exist: refuse, rather than create, a cache that does not exist yet (for
+        commands that only read or remove, so that they never leave a new folder behind).
+    :raises click.ClickException: ``must_exist`` and there is no cache.
+    """
+    path = cache_path()
+    if must_exist and not cache_exists(path):
+        raise click.ClickException(
+            f"no cache in {path.absolute()}: nothing was cached or staged there yet "
+            "(`nbcache cache add` or `nbcache stage add` creates it; -p chooses another)"
+        )
+    cache = NotebookCache(path)
+    ctx = click.get_current_context()
+    ctx.call_on_close(cache.close)
+    return cache
+
+
+# -- prompts --------------------------------------------------------------------------------
+def stdin_is_tty() -> bool:
+    """Whether a person can answer a prompt (tests patch this)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def yes_option(func: F) -> F:
+    """``-y/--yes``: answer yes to every question (needed when stdin is not a terminal)."""
+    return click.option(
+        "-y",
+        "--yes",
+        is_flag=True,
+        help="Do not ask: answer yes (required when stdin is not a terminal).",
+    )(func)
+
+
+def confirm(question: str, *, yes: bool, refusal: str) -> None:
+    """Ask ``question``; return if the answer is yes.
+
+    With ``yes``, return without asking. When stdin is not a terminal nothing is asked: the
+    command stops with ``refusal`` (plus a hint about ``--yes``). A "no" aborts (exit 1).
+    """
+    if yes:
+        return
+    if not stdin_is_tty():
+        raise click.ClickException(f"{refusal}; pass --yes to do it without asking")
+    if not click.confirm(question, default=False):
+        raise click.ClickException(f"{refusal}: not confirmed")
+
+
+# -- output ---------------------------------------------------------------------------------
+def json_option(func: F) -> F:
+    """``--json``: machine-readable output on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def when(ts: float | None) -> str:
+    """A timestamp in local time, to the second (empty for ``None``)."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def table(rows: list[list[Any]], headers: list[str]) -> str:
+    from tabulate import tabulate  # deferred: only listing commands need it
+
+    return tabulate(rows, headers=headers, tablefmt="simple")
+
+
+def ensure_ids_or_all(ids: tuple[int, ...], all_: bool, what: str) -> None:
+    """Usage error unless exactly one of IDs or ``--all`` is given."""
+    if ids and all_:
+        raise click.UsageError(f"give {what} IDs or --all, not both")
+    if not ids and not all_:
+        raise click.UsageError(f"give at least one {what} ID (or --all)")
