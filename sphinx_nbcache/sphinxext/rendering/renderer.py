@@ -1,0 +1,163 @@
+"""The MyST renderer extended with notebook cells: code cells, raw cells, attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from docutils import nodes
+from markdown_it.tree import SyntaxTreeNode
+from myst_parser.mdit_to_docutils.base import token_line
+from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
+from nbformat import NotebookNode
+from sphinx.util import logging
+
+from sphinx_nbcache.engine.hashing import kernel_of
+
+from . import images
+from .nodes import Collapsible
+from .outputs import render_outputs
+from .tags import cell_display
+
+logger = logging.getLogger(__name__)
+
+#: Pygments lexer per kernel language, where the language name is not the best lexer
+LEXERS: dict[str, str] = {"python": "ipython3"}
+
+
+def notebook_lexer(nb: NotebookNode) -> str:
+    """The Pygments lexer for the notebook's code cells."""
+    _, language = kernel_of(nb)
+    return LEXERS.get(language, language)
+
+
+class NotebookRenderer(SphinxRenderer):
+    """Render a notebook's token stream (see :mod:`.tokens`) into the Sphinx document.
+
+    The notebook is ``md.options["nbcache_notebook"]``.
+    """
+
+    @property
+    def notebook(self) -> NotebookNode:
+        return self.md_options["nbcache_notebook"]
+
+    # -- the OutputContext protocol (see outputs.py) ---------------------------------------
+
+    @property
+    def merge_streams(self) -> bool:
+        return bool(self.sphinx_env.config.nbcache_merge_streams)
+
+    @property
+    def stderr_mode(self) -> str:
+        return str(self.sphinx_env.config.nbcache_output_stderr)
+
+    def warn(self, message: str, subtype: str, line: int) -> None:
+        """Log a warning ``nbcache.<subtype>`` located at the document and cell line."""
+        logger.warning(
+            message,
+            type="nbcache",
+            subtype=subtype,
+            location=(self.sphinx_env.docname, line),
+        )
+
+    def render_markdown(self, text: str, line: int) -> list[nodes.Node]:
+        """``text`` parsed as MyST into a detached container; its headings become rubrics."""
+        holder = nodes.container()
+        with self.current_node_context(holder):
+            self.nested_render_text(text, line - 1)
+        return list(holder.children)
+
+    def image(
+        self, mime: str, content: bytes, metadata: Mapping[str, Any], line: int
+    ) -> nodes.image:
+        """An image node for ``content``, written under the build's image folder."""
+        env = self.sphinx_env
+        path = images.write_image(images.image_folder(env.doctreedir), content, mime)
+        node = nodes.image(uri=images.source_uri(env.srcdir, path), alt="")
+        for key in ("width", "height"):
+            if isinstance(metadata.get(key), int | float):
+                node[key] = f"{metadata[key]}px"
+        node.source, node.line = self.document["source"], line
+        return node
+
+    # -- cells ------------------------------------------------------------------------------
+
+    def render_nbcache_markdown_cell(self, token: SyntaxTreeNode) -> None:
+        cell = self.notebook.cells[token.meta["index"]]
+        if cell_display(cell).remove_cell:
+            return
+        self._attachments = cell.get("attachments") or {}
+        try:
+            self.render_children(token)
+        finally:
+            self._attachments = {}
+
+    def render_image(self, token: SyntaxTreeNode) -> None:
+        src = str(token.attrGet("src") or "")
+        if not src.startswith("attachment:"):
+            return super().render_image(token)
+        name = src[len("attachment:") :]
+        bundle = getattr(self, "_attachments", {}).get(name) or {}
+        line = token_line(token, 0)
+        mime = next((m for m in bundle if m in images.SUFFIXES), None)
+        if mime is None:
+            self.warn(f"cell attachment not found: {name}", "attachment", line)
+            return None
+        try:
+            content = images.decode(mime, bundle[mime])
+        except ValueError as exc:
+            self.warn(f"cell attachment {name}: {exc}", "attachment", line)
+            return None
+        # let myst build the node (alt text, attributes), then point it at the written file
+        super().render_image(token)
+        node = self.current_node.children[-1]
+        node["uri"] = self.image(mime, content, {}, line)["uri"]
+        return None
+
+    def render_nbcache_code_cell(self, token: SyntaxTreeNode) -> None:
+        index = token.meta["index"]
+        cell = self.notebook.cells[index]
+        display = cell_display(cell)
+        line = token_line(token, 0)
+        if display.remove_cell:
+            return
+        outputs = [] if display.remove_output else cell.get("outputs", [])
+        source = token.content.rstrip("\n")
+        show_input = not display.remove_input and bool(source.strip())
+        output_nodes = render_outputs(self, outputs, display, line)
+        if not show_input and not output_nodes:
+            return
+        tags = [f"tag_{t}" for t in cell.get("metadata", {}).get("tags", []) if isinstance(t, str)]
+        cell_node = nodes.container(classes=["nbcache-cell", "nbcache-cell-code", *tags])
+        cell_node.source, cell_node.line = self.document["source"], line
+        if show_input:
+            code = nodes.literal_block(source, source, language=notebook_lexer(self.notebook))
+            code.source, code.line = self.document["source"], line
+            part = nodes.container("", code, classes=["nbcache-cell-input"])
+            cell_node += self._maybe_collapsed(part, display.hide_input, "Show code")
+        if output_nodes:
+            part = nodes.container("", *output_nodes, classes=["nbcache-cell-output"])
+            cell_node += self._maybe_collapsed(part, display.hide_output, "Show output")
+        self.current_node += cell_node
+
+    @staticmethod
+    def _maybe_collapsed(part: nodes.Element, collapse: bool, summary: str) -> nodes.Element:
+        return Collapsible("", part, summary=summary) if collapse else part
+
+    def render_nbcache_raw_cell(self, token: SyntaxTreeNode) -> None:
+        cell = self.notebook.cells[token.meta["index"]]
+        if cell_display(cell).remove_cell:
+            return
+        metadata = cell.get("metadata", {})
+        mime = metadata.get("raw_mimetype") or metadata.get("format") or ""
+        text = token.content
+        line = token_line(token, 0)
+        if mime in ("text/html", "text/latex"):
+            raw = nodes.raw("", text, format=mime.split("/")[1])
+            raw.source, raw.line = self.document["source"], line
+            self.current_node += raw
+        elif mime in ("text/restructuredtext", "text/x-rst"):
+            self.render_restructuredtext(token)
+        elif mime == "text/markdown":
+            self.nested_render_text(text, line - 1)
+        # no or another MIME type: raw cells are for other tools (nbconvert); nothing to show
