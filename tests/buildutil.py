@@ -1,0 +1,79 @@
+"""Helpers for tests that build real Sphinx projects with real kernels."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class Project:
+    """A copy of a test root, with the log its kernels write their names to."""
+
+    src: Path
+    log: Path
+
+    def executed(self) -> list[str]:
+        """Notebooks executed since the last call, as counted by the kernels themselves."""
+        names = sorted(self.log.read_text().split())
+        self.log.write_text("")
+        return names
+
+    @property
+    def html(self) -> Path:
+        return self.src / "_build" / "html"
+
+    def page(self, name: str, builddir: Path | None = None) -> BeautifulSoup:
+        base = builddir or self.html
+        return BeautifulSoup((base / f"{name}.html").read_text("utf-8"), "html.parser")
+
+    def text(self, name: str, builddir: Path | None = None) -> str:
+        """The visible text of a page's body, whitespace folded."""
+        body = self.page(name, builddir).find(attrs={"role": "main"})
+        assert body is not None
+        return " ".join(body.get_text(" ").split())
+
+    def report(self, builddir: Path | None = None) -> dict[str, dict[str, Any]]:
+        base = builddir or self.html
+        rows = json.loads((base / "nbcache-report.json").read_text())["notebooks"]
+        return {row["docname"]: row for row in rows}
+
+
+def copy_project(rootdir: Path, name: str, tmp_path: Path, monkeypatch: Any) -> Project:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / f"test-{name}", src)
+    log = tmp_path / "executed.log"
+    log.write_text("")
+    monkeypatch.setenv("NBCACHE_TEST_LOG", str(log))
+    return Project(src, log)
+
+
+def build(make_app: Any, src: Path, buildername: str = "html", **kwargs: Any) -> Any:
+    """Build once with a fresh application (the environment is reloaded from disk)."""
+    app = make_app(buildername, srcdir=src, **kwargs)
+    try:
+        app.build()
+    finally:
+        app.cleanup()  # unregister docutils nodes so that the next app starts clean
+    return app
+
+
+def warnings(app: Any) -> list[str]:
+    """The build's warning lines, colour codes stripped."""
+    text = ANSI.sub("", app.warning.getvalue())
+    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def reread(app: Any) -> tuple[int, int]:
+    """(added, changed) documents Sphinx read in this build."""
+    match = re.search(r"(\d+) added, (\d+) changed", ANSI.sub("", app.status.getvalue()))
+    assert match, app.status.getvalue()
+    return int(match.group(1)), int(match.group(2))
