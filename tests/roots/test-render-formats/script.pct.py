@@ -1,0 +1,8 @@
+# %% [markdown]
+# # Percent script
+#
+# Some *prose*.
+
+# %%
+x = 1
+print(x)

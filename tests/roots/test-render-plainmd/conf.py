@@ -1,0 +1,2 @@
+extensions = ["sphinx_nbcache"]
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]

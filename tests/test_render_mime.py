@@ -1,0 +1,102 @@
+"""One MIME type per output, chosen for each builder; images copied; unknown types warned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
+
+OFF = {"nbcache_execution_mode": "off"}
+UNKNOWN = (
+    "SRC/nb.ipynb:6: WARNING: no MIME type of this output can be rendered: "
+    "application/x-mystery [nbcache.mime]"
+)
+
+
+def warnings_of(app) -> list[str]:
+    text = strip_ansi(app.warning.getvalue()).replace(str(app.srcdir), "SRC")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def cells(app) -> list[BeautifulSoup]:
+    page = BeautifulSoup((Path(app.outdir) / "nb.html").read_text(encoding="utf-8"), "html.parser")
+    return page.select("div.nbcache-cell")
+
+
+@pytest.mark.sphinx("html", testroot="render-mime", srcdir="render-mime-html", confoverrides=OFF)
+def test_html(app):
+    app.build()
+    assert warnings_of(app) == [UNKNOWN]
+    rich, figure, table, markdown, unknown, widget, math = cells(app)
+
+    assert rich.select_one("b.rich-html").get_text() == "bold html"
+    assert "nbcache-mime-text-html" in rich.select_one("div.nbcache-display-data")["class"]
+    assert not rich.find("img") and "Rich plain" not in rich.get_text()
+
+    img = figure.find("img")  # the SVG wins over the PNG in HTML
+    assert img["src"].startswith("_images/") and img["src"].endswith(".svg")
+    assert (Path(app.outdir) / img["src"]).is_file()
+
+    assert table.select_one("table.df")
+    assert markdown.select_one("div.nbcache-output em").get_text() == "emphasis"
+    assert not unknown.select("div.nbcache-cell-output")
+    assert widget.select_one("div.nbcache-output").get_text().strip() == "IntSlider(value=3)"
+    assert math.select_one("div.math")
+
+    # only the images the page shows are copied (the PNGs lost to HTML and SVG)
+    assert [p.suffix for p in (Path(app.outdir) / "_images").iterdir()] == [".svg"]
+
+
+@pytest.mark.sphinx("latex", testroot="render-mime", srcdir="render-mime-latex", confoverrides=OFF)
+def test_latex(app):
+    app.build()
+    assert warnings_of(app) == [UNKNOWN]
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    pngs = sorted(Path(app.outdir).glob("*.png"))
+    assert len(pngs) == 2  # the rich bundle's PNG and the figure's PNG (not its SVG)
+    for png in pngs:
+        assert f"{{{png.stem}}}.png" in tex
+    assert "width=20\\sphinxpxdimen,height=10\\sphinxpxdimen" in tex
+    assert "\\begin{tabular}{r}" in tex  # raw LaTeX of the table
+    assert "Some \\sphinxstyleemphasis{emphasis} here" in tex  # markdown before plain
+    assert "x_1" in tex  # math
+    assert "IntSlider(value=3)" in tex
+    assert "Rich plain" not in tex and "bold html" not in tex
+    assert not list(Path(app.outdir).glob("*.svg"))
+
+
+@pytest.mark.sphinx("text", testroot="render-mime", srcdir="render-mime-text", confoverrides=OFF)
+def test_text(app):
+    app.build()
+    assert warnings_of(app) == [UNKNOWN]
+    text = (Path(app.outdir) / "nb.txt").read_text(encoding="utf-8")
+    for plain in ("<Rich plain>", "<Figure>", "   a\n   0  1", "<Markdown>", "<Math>"):
+        assert plain in text
+    assert "bold html" not in text and "emphasis" not in text and "[image" not in text
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="render-mime",
+    srcdir="render-mime-priority",
+    confoverrides={**OFF, "nbcache_mime_priority": {"html": ["text/plain"]}},
+)
+def test_priority_override(app):
+    app.build()
+    rich = cells(app)[0]
+    assert rich.select_one("div.nbcache-output").get_text().strip() == "<Rich plain>"
+    assert not rich.select("b.rich-html")
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="render-mime",
+    srcdir="render-mime-suppress",
+    confoverrides={**OFF, "suppress_warnings": ["nbcache.mime"]},
+)
+def test_unknown_warning_can_be_suppressed(app):
+    app.build()
+    assert warnings_of(app) == []
