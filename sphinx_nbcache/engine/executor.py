@@ -144,6 +144,10 @@ async def async_execute_notebook(
                     result.io = await _fetch_report(client)
 
     start = time.perf_counter()
+    missing = _missing_kernel(kernel)
+    if missing is not None:
+        result.error = missing
+        return result
     try:
         if notebook_timeout:
             await asyncio.wait_for(run(), notebook_timeout)
@@ -186,6 +190,17 @@ async def _fetch_report(client: Any) -> dict[str, Any]:
         return {}
     expr = reply.get("content", {}).get("user_expressions", {}).get("r", {})
     return probe.parse_report(expr) or {}
+
+
+def _missing_kernel(kernel: str) -> ExecutionError | None:
+    """Check the kernelspec first: jupyter_client would log a traceback before raising."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        return _to_error(NoSuchKernel(kernel), None, kernel, None)
+    return None
 
 
 def _to_error(

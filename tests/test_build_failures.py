@@ -1,0 +1,88 @@
+"""A failing notebook is a located warning; the rest of the build goes on."""
+
+from __future__ import annotations
+
+import pytest
+from buildutil import build, copy_project, warnings
+from sphinx.errors import SphinxError
+
+from sphinx_nbcache.engine import NotebookCache
+
+
+@pytest.fixture
+def project(rootdir, tmp_path, monkeypatch):
+    return copy_project(rootdir, "build-failing", tmp_path, monkeypatch)
+
+
+def test_failures_are_located_warnings_and_remembered(make_app, project):
+    app = build(make_app, project.src)
+    found = warnings(app)
+    assert len(found) == 2, found
+    broken = next(w for w in found if "broken.ipynb" in w)
+    # located at the document and the failing cell, with the error and the traceback's end
+    assert "broken.ipynb:4: WARNING: notebook execution failed: cell 4: ZeroDivisionError" in broken
+    assert app.warning.getvalue().count("[nbcache.exec]") == 2
+    nokernel = next(w for w in found if "nokernel.ipynb" in w)
+    assert "kernel 'no-such-kernel' is not installed" in nokernel
+    assert app.warning.getvalue().count("ZeroDivisionError: division by zero") >= 2
+
+    # the others are unaffected; the expected error is shown, not a failure
+    assert project.executed() == ["allowed", "broken", "good"]
+    assert "good output" in project.text("good")
+    allowed = project.text("allowed")
+    assert "ValueError" in allowed and "after the expected error" in allowed
+    # the failing page shows the outputs up to the failure
+    broken_page = project.text("broken")
+    assert "before the failure" in broken_page
+    assert "ZeroDivisionError" in broken_page
+    outputs = " ".join(
+        div.get_text(" ") for div in project.page("broken").find_all(class_="nbcache-cell-output")
+    )
+    assert "before the failure" in outputs
+    assert "never printed" not in outputs
+    report = project.report()
+    assert report["broken"]["status"] == "failed"
+    assert report["nokernel"]["status"] == "failed"
+    assert report["good"]["status"] == "executed"
+    # failures are not cache records
+    uris = {r.uri for r in NotebookCache(project.src / ".nbcache").list_records()}
+    assert uris == {"good.ipynb", "allowed.ipynb"}
+
+    # an unchanged failing notebook is not executed again; its failure is reported again
+    (project.src / "broken.ipynb").touch()
+    app = build(make_app, project.src)
+    assert project.executed() == []
+    [again] = warnings(app)
+    assert "broken.ipynb:4: WARNING: notebook execution failed (remembered" in again
+    assert "ZeroDivisionError" in again
+
+    # unless asked to retry
+    (project.src / "broken.ipynb").touch()
+    build(make_app, project.src, confoverrides={"nbcache_retry_failed": True})
+    assert project.executed() == ["broken"]
+
+
+def test_suppressed_warning(make_app, project):
+    app = build(make_app, project.src, confoverrides={"suppress_warnings": ["nbcache.exec"]})
+    assert warnings(app) == []
+
+
+def test_raise_on_error_fails_after_every_notebook_ran(make_app, project):
+    with pytest.raises(SphinxError) as info:
+        build(make_app, project.src, confoverrides={"nbcache_raise_on_error": True})
+    message = str(info.value)
+    assert "2 notebooks failed" in message
+    assert "broken.ipynb: cell 4: ZeroDivisionError" in message
+    assert "nokernel.ipynb" in message
+    assert project.executed() == ["allowed", "broken", "good"]
+
+
+def test_bad_configuration_names_each_value(make_app, project):
+    from sphinx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="2 invalid nbcache configuration values"):
+        make_app(
+            "html",
+            srcdir=project.src,
+            confoverrides={"nbcache_execution_mode": "sometimes", "nbcache_jobs": 0},
+        )
