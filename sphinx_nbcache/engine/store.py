@@ -168,11 +168,13 @@ class NotebookCache:
             if not src.is_file():
                 raise ArtefactError(f"Artifact Error: '{src}' is not a readable file")
         folder = self._write_folder("records", nb, artefact_files, sub=ARTEFACTS_DIR)
-        now = time.time()
         m = self.models
         old_folders: list[str] = []
         try:
             with self.db.write():
+                # stamped under the write lock, so access order is commit order: a record
+                # stamped before waiting for the lock would be the next one evicted
+                now = time.time()
                 old = m.CacheRecord.get_or_none(hashkey=inputs.key())
                 if old is not None:
                     old_folders.append(old.folder)
