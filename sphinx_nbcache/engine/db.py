@@ -92,13 +92,25 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
         class Meta:
             table_name = "staged_records"
 
+    class FileStat(Base):
+        """Content hashes of dependency files, re-hashed only when size or mtime change."""
+
+        path = pw.TextField(primary_key=True)
+        size = pw.IntegerField()
+        mtime_ns = pw.IntegerField()
+        sha256 = pw.CharField()
+
+        class Meta:
+            table_name = "file_stats"
+
     return SimpleNamespace(
         Meta=Meta,
+        FileStat=FileStat,
         Setting=Setting,
         CacheRecord=CacheRecord,
         Failure=Failure,
         StagedRecord=StagedRecord,
-        all=[Meta, Setting, CacheRecord, Failure, StagedRecord],
+        all=[Meta, Setting, CacheRecord, Failure, StagedRecord, FileStat],
     )
 
 
