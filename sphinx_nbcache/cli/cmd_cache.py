@@ -5,22 +5,16 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from nbformat import NotebookNode
-
-from sphinx_nbcache.engine import (
-    ArtefactError,
-    CacheEntry,
-    NotebookCache,
-    ValidationError,
-    read_notebook,
-)
-from sphinx_nbcache.engine.files import relative_inside
-from sphinx_nbcache.engine.store import validate_executed
 
 from . import options
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from sphinx_nbcache.engine import CacheEntry, NotebookCache
 
 NB_PATHS = click.argument(
     "notebooks", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
@@ -43,6 +37,9 @@ def cache_group() -> None:
 # -- adding ---------------------------------------------------------------------------------
 def _invalidity(nb: NotebookNode, path: Path) -> str | None:
     """Why a notebook does not look executed in one go (``None`` if it does)."""
+    from sphinx_nbcache.engine import ValidationError
+    from sphinx_nbcache.engine.store import validate_executed
+
     try:
         validate_executed(nb, str(path))
     except ValidationError as exc:
@@ -81,7 +78,7 @@ def add(notebooks: tuple[Path, ...], validate: bool, yes: bool) -> None:
     1, 2, 3... in order) is cached only when confirmed at the prompt or with --yes; without a
     terminal, the command refuses unless --yes is given.
     """
-    read = [(path, read_notebook(path)) for path in notebooks]
+    read = [(path, options.read(path)) for path in notebooks]
     _check_validity(read, validate, yes)
     cache = options.open_cache()
     for path, nb in read:
@@ -109,17 +106,9 @@ def add_with_artefacts(
     Each artefact must be a file inside the notebook's folder (after resolving `..` and
     symbolic links); relative paths are taken from the current folder.
     """
-    nb = read_notebook(notebook)
-    folder = notebook.absolute().parent
-    for item in artefacts:  # refuse a bad artefact before asking anything
-        try:
-            relative_inside(item.absolute(), folder)
-        except ArtefactError as exc:
-            raise click.ClickException(
-                f"{exc}; an artefact must be a file inside the notebook's folder"
-            ) from None
-        if not item.is_file():
-            raise click.ClickException(f"{item}: no such artefact file; check the path")
+    nb = options.read(notebook)
+    # refuse a bad artefact before asking anything
+    options.check_inside(artefacts, notebook, "artefact", files_only=True)
     _check_validity([(notebook, nb)], validate, yes)
     cache = options.open_cache()
     entry = cache.add_file(notebook, artefacts=[a.absolute() for a in artefacts], validate=False)
@@ -208,7 +197,7 @@ def _diff_text(cache: NotebookCache, entry: CacheEntry, notebook: Path, color: b
     from nbdime.prettyprint import PrettyPrintConfig, pretty_print_diff
 
     cached = cache.load_notebook(entry)
-    other = read_notebook(notebook)
+    other = options.read(notebook)
     diff = nbdime.diff_notebooks(cached, other)
     if not diff:
         return ""

@@ -5,21 +5,16 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
-from sphinx_nbcache.engine import (
-    KeyInputs,
-    NbCacheError,
-    NotebookCache,
-    StagedEntry,
-    key_inputs,
-    read_notebook,
-)
-from sphinx_nbcache.engine.executor import ExecutionResult
-from sphinx_nbcache.engine.scheduler import Job, execute_many
-
 from . import options
+
+if TYPE_CHECKING:
+    from sphinx_nbcache.engine import KeyInputs, NotebookCache, StagedEntry
+    from sphinx_nbcache.engine.executor import ExecutionResult
+    from sphinx_nbcache.engine.scheduler import Job
 
 
 @dataclass
@@ -45,6 +40,9 @@ def _plan(
     cache: NotebookCache, force: bool, timeout: float | None, allow_errors: bool, tally: _Tally
 ) -> list[Job]:
     """One job per staged notebook to run; unreadable ones fail here, matched ones are skipped."""
+    from sphinx_nbcache.engine import NbCacheError, key_inputs, read_notebook
+    from sphinx_nbcache.engine.scheduler import Job
+
     jobs: list[Job] = []
     for entry in cache.list_staged():
         path = cache.path_for(entry.uri)
@@ -109,6 +107,9 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
     notebook: it is not cached, and `nbcache stage show ID` shows its error and traceback.
     Exits with status 1 if any notebook failed.
     """
+    from sphinx_nbcache.engine import NbCacheError
+    from sphinx_nbcache.engine.scheduler import execute_many
+
     cache = options.open_cache()
     tally = _Tally()
     planned = _plan(cache, force, timeout, allow_errors, tally)

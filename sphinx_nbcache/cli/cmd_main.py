@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from sphinx_nbcache import __version__
-from sphinx_nbcache.engine.store import DEFAULT_CACHE_LIMIT
 
 from . import options
 
@@ -75,6 +74,8 @@ def cache_limit(limit: int | None) -> None:
     Lowering the limit evicts at once.
     """
     if limit is None:
+        from sphinx_nbcache.engine.store import DEFAULT_CACHE_LIMIT
+
         path = options.cache_path()
         current = (
             options.open_cache().cache_limit if options.cache_exists(path) else DEFAULT_CACHE_LIMIT

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from sphinx_nbcache.engine import (
-    ArtefactError,
-    NotebookCache,
-    NotebookReadError,
-    StagedEntry,
-    read_notebook,
-)
-from sphinx_nbcache.engine.files import relative_inside
-from sphinx_nbcache.engine.reader import AUTO
-
 from . import options
+
+if TYPE_CHECKING:
+    from sphinx_nbcache.engine import NotebookCache, StagedEntry
 
 READER = click.option(
     "-r",
     "--reader",
-    default=AUTO,
+    default="auto",
     show_default=True,
     help="How to read the notebooks: auto (from the suffix), ipynb, or a jupytext format "
     "such as md:myst or py:percent.",
@@ -48,7 +41,7 @@ def add(notebooks: tuple[Path, ...], reader: str) -> None:
     All NOTEBOOKS are read first: if one cannot be read, nothing is staged.
     """
     for path in notebooks:
-        read_notebook(path, reader)
+        options.read(path, reader)
     cache = options.open_cache()
     for path in notebooks:
         entry = cache.stage(path, reader=reader)
@@ -72,17 +65,8 @@ def add_with_assets(notebook: Path, assets: tuple[Path, ...], reader: str) -> No
     Such a notebook runs in a temporary folder holding copies of its assets only, laid out as
     in its own folder. Each asset (file or folder) must be inside the notebook's folder.
     """
-    read_notebook(notebook, reader)
-    folder = notebook.absolute().parent
-    for item in assets:  # check every asset before staging anything
-        try:
-            relative_inside(item.absolute(), folder)
-        except ArtefactError as exc:
-            raise click.ClickException(
-                f"{exc}; an asset must be inside the notebook's folder"
-            ) from None
-        if not item.exists():
-            raise click.ClickException(f"{item}: no such asset; check the path")
+    options.read(notebook, reader)
+    options.check_inside(assets, notebook, "asset", files_only=False)
     cache = options.open_cache()
     entry = cache.stage(notebook, reader=reader, assets=[a.absolute() for a in assets])
     click.echo(f"Staged {entry.uri} as ID {entry.id} with {len(entry.assets)} asset(s)")
@@ -94,6 +78,8 @@ def cache_match(cache: NotebookCache, entry: StagedEntry) -> tuple[int | None, s
     :returns: ``(record id or None, "ok" | "missing" | "unreadable")``; a file that is gone
         or unreadable has no match.
     """
+    from sphinx_nbcache.engine import NotebookReadError
+
     try:
         key = cache.staged_inputs(entry).key()
     except NotebookReadError:

@@ -16,12 +16,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from sphinx_nbcache.engine import NbCacheError, NotebookCache, default_cache_path
-from sphinx_nbcache.engine.db import DB_NAME
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from sphinx_nbcache.engine import NotebookCache
+
+# The engine is imported only inside functions: it imports nbformat, whose start-up can take
+# seconds, and `--help`, `--version` and shell completion should answer at once.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +43,7 @@ def one_line(text: str) -> str:
 
 def error_message(exc: BaseException) -> str:
     """The one-line message shown for an engine or file-system error."""
-    if isinstance(exc, OSError) and not isinstance(exc, NbCacheError):
+    if isinstance(exc, OSError) and not _is_engine_error(exc):
         where = exc.filename if exc.filename is not None else ""
         what = exc.strerror or str(exc)
         return one_line(f"{where}: {what}" if where else what)
@@ -50,12 +55,19 @@ def translated_errors() -> Iterator[None]:
     """Turn engine and file errors into :class:`click.ClickException` (one line, exit 1)."""
     try:
         yield
-    except NbCacheError as exc:
-        raise click.ClickException(error_message(exc)) from None
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:  # `nbcache cache list | head`: click handles it
-            raise
-        raise click.ClickException(error_message(exc)) from None
+    except click.ClickException:
+        raise
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            raise  # `nbcache cache list | head`: click handles it
+        if isinstance(exc, OSError) or _is_engine_error(exc):
+            raise click.ClickException(error_message(exc)) from None
+        raise
+
+
+def _is_engine_error(exc: BaseException) -> bool:
+    engine = sys.modules.get("sphinx_nbcache.engine.errors")
+    return engine is not None and isinstance(exc, engine.NbCacheError)
 
 
 class NbcacheGroup(click.Group):
@@ -101,6 +113,8 @@ def cache_path_option(func: F) -> F:
 
 def cache_path(ctx: click.Context | None = None) -> Path:
     """The cache folder this invocation uses."""
+    from sphinx_nbcache.engine import default_cache_path
+
     ctx = ctx or click.get_current_context()
     chosen = ctx.meta.get(_META_KEY)
     return Path(chosen) if chosen is not None else default_cache_path()
@@ -108,6 +122,8 @@ def cache_path(ctx: click.Context | None = None) -> Path:
 
 def cache_exists(path: Path) -> bool:
     """Whether a cache database exists in ``path`` (read-only commands never create one)."""
+    from sphinx_nbcache.engine.db import DB_NAME
+
     return (path / DB_NAME).exists()
 
 
@@ -118,6 +134,8 @@ def open_cache(*, must_exist: bool = False) -> NotebookCache:
         commands that only read or remove, so that they never leave a new folder behind).
     :raises click.ClickException: ``must_exist`` and there is no cache.
     """
+    from sphinx_nbcache.engine import NotebookCache
+
     path = cache_path()
     if must_exist and not cache_exists(path):
         raise click.ClickException(
@@ -128,6 +146,36 @@ def open_cache(*, must_exist: bool = False) -> NotebookCache:
     ctx = click.get_current_context()
     ctx.call_on_close(cache.close)
     return cache
+
+
+# -- inputs ---------------------------------------------------------------------------------
+def read(path: Path, reader: str = "auto") -> NotebookNode:
+    """Read a notebook file (see :func:`sphinx_nbcache.engine.read_notebook`)."""
+    from sphinx_nbcache.engine import read_notebook
+
+    return read_notebook(path, reader)
+
+
+def check_inside(items: tuple[Path, ...], notebook: Path, what: str, files_only: bool) -> None:
+    """Refuse any of ``items`` (relative to the current folder) outside ``notebook``'s folder.
+
+    :param what: ``"artefact"`` or ``"asset"``, for the messages.
+    :param files_only: refuse folders too.
+    """
+    from sphinx_nbcache.engine import ArtefactError
+    from sphinx_nbcache.engine.files import relative_inside
+
+    folder = notebook.absolute().parent
+    for item in items:
+        try:
+            relative_inside(item.absolute(), folder)
+        except ArtefactError as exc:
+            raise click.ClickException(
+                f"{exc}; an {what} must be inside the notebook's folder"
+            ) from None
+        if not (item.is_file() if files_only else item.exists()):
+            kind = "file" if files_only else "file or folder"
+            raise click.ClickException(f"{item}: no such {what} {kind}; check the path")
 
 
 # -- prompts --------------------------------------------------------------------------------
