@@ -13,3 +13,34 @@ pytest_plugins = ["sphinx.testing.fixtures"]
 def rootdir() -> Path:
     """The folder of the ``test-<case>`` projects used by ``@pytest.mark.sphinx``."""
     return Path(__file__).parent / "roots"
+
+
+# -- the `nbcache` command line (tests/test_cli_*.py) ------------------------------------------
+@pytest.fixture
+def nb_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of ``tests/notebooks`` in ``tmp_path/notebooks``; the current folder is
+    ``tmp_path``, so the default cache is ``tmp_path/.nbcache`` and URIs read ``notebooks/...``.
+    """
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "notebooks", tmp_path / "notebooks")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NBCACHE_PATH", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def nbcache():
+    """Run ``nbcache ARGS...`` in-process (click's ``CliRunner``; stdin is not a terminal)."""
+    from click.testing import CliRunner
+
+    from sphinx_nbcache.cli import main
+
+    runner = CliRunner()
+
+    def run(*args: object, input: str | None = None, env: dict[str, str] | None = None):
+        return runner.invoke(
+            main, [str(a) for a in args], input=input, env=env, catch_exceptions=False
+        )
+
+    return run
