@@ -152,6 +152,29 @@ def explain_change(old: Mapping[str, Any], new: KeyInputs) -> list[str]:
                     reasons.append(f"code cell {n} changed (cell {index + 1} of the notebook)")
                 elif ot != nt:
                     reasons.append(f"code cell {n} execution tags changed")
-    if dict(old.get("extra", {})) != dict(new.extra):
-        reasons.append("dependencies changed")
+    reasons += _explain_extra(dict(old.get("extra", {})), dict(new.extra))
+    return reasons
+
+
+#: how a changed entry of each ``extra`` group is described
+_EXTRA_WORDS = {
+    "env": "environment variable {name} changed",
+    "declared": "declared dependency `{name}` changed",
+    "locks": "lock file `{name}` changed",
+}
+
+
+def _explain_extra(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    reasons = []
+    for group in sorted(set(old) | set(new)):
+        before, after = old.get(group, {}), new.get(group, {})
+        if before == after:
+            continue
+        if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+            reasons.append(f"{group} changed")
+            continue
+        words = _EXTRA_WORDS.get(group, group + " {name} changed")
+        for name in sorted(set(before) | set(after)):
+            if before.get(name) != after.get(name):
+                reasons.append(words.format(name=name))
     return reasons

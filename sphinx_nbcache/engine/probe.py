@@ -38,19 +38,25 @@ def __nbcache_install():
             written = any(c in mode for c in "wax+")
         (writes if written else reads).add(path)
 
+    baseline = set(sys.modules)  # the kernel's own imports are not the notebook's
+
     def report():
         import json
         modules = {}
         for name, module in list(sys.modules.items()):
             origin = getattr(module, "__file__", None)
-            if isinstance(origin, str) and "." not in name:
+            if name not in baseline and isinstance(origin, str):
                 modules[name] = origin
+        stdlib = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
+        tops = sorted({n.partition(".")[0] for n in modules} - stdlib)
         kernel = sys.modules.get("ipykernel")
         return json.dumps({
             "reads": sorted(reads),
             "writes": sorted(writes),
             "modules": modules,
+            "imported": tops,
             "python": sys.version.split()[0],
+            "executable": sys.executable,
             "ipykernel": getattr(kernel, "__version__", None),
         })
 
