@@ -69,6 +69,21 @@ def _suffix_map(value: Any) -> str | None:
     return None
 
 
+def _dependency_map(value: Any) -> str | None:
+    for pattern, files in value.items():
+        if not isinstance(pattern, str) or not isinstance(files, (list, tuple)):
+            return "must map notebook glob patterns to lists of file glob patterns"
+        if any(not isinstance(f, str) for f in files):
+            return f"the list for {pattern!r} must hold glob pattern strings"
+    return None
+
+
+def _fingerprint(value: Any) -> str | None:
+    if isinstance(value, str):
+        return None if value in ("off", "packages") else "must be 'off', 'packages' or a list"
+    return _str_list(value)
+
+
 def _mime_priority(value: Any) -> str | None:
     for builder, mimes in value.items():
         if not isinstance(builder, str) or not isinstance(mimes, (list, tuple)):
@@ -183,6 +198,38 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         True,
         (bool,),
         "Merge consecutive stdout (and stderr) chunks of a cell into one block.",
+    ),
+    ConfigValue(
+        "dependencies",
+        {},
+        (dict,),
+        "Declared dependencies: notebook glob pattern (relative to the source folder) -> list of "
+        "file glob patterns whose content is part of the notebook's cache key. Notebook "
+        "metadata ``nbcache: {dependencies: [...]}`` adds patterns relative to the notebook.",
+        check=_dependency_map,
+    ),
+    ConfigValue(
+        "env_vars",
+        [],
+        (list, tuple),
+        "Names of environment variables whose values are part of every notebook's cache key.",
+        check=_str_list,
+    ),
+    ConfigValue(
+        "env_fingerprint",
+        "packages",
+        (str, list, tuple),
+        "``packages``: a cached result is stale when the version of a distribution it imported "
+        "(or Python's) changed; ``off``: ignore versions; a list of lock files "
+        "(``requirements.txt``, ``uv.lock``...): their content is part of every key.",
+        check=_fingerprint,
+    ),
+    ConfigValue(
+        "dependency_root",
+        None,
+        (str, os.PathLike, type(None)),
+        "Files read or modules imported during a run are tracked when inside this folder "
+        "(relative to ``conf.py``); default the source folder.",
     ),
     ConfigValue(
         "retry_failed",

@@ -19,11 +19,12 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.console import bold
 
+from sphinx_nbcache.engine.deps import recorded_dependencies
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
-from .plan import CACHED, EXECUTE, FAILED, Plan, plan_notebook
+from .plan import CACHED, EXECUTE, FAILED, Plan, Planner
 from .state import close_stores, store_for
 
 logger = logging.getLogger(__name__)
@@ -37,36 +38,30 @@ class NotebookExecutionFailed(SphinxError):
     category = "nbcache: notebook execution failed"
 
 
+def _planner(app: Sphinx, env: BuildEnvironment) -> Planner:
+    return Planner(app.config, env.srcdir, app.confdir, store_for(env))
+
+
 def get_outdated(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """``env-get-outdated``: notebooks Sphinx thinks unchanged but that must be read again."""
+    """``env-get-outdated``: notebooks Sphinx thinks unchanged but that must be read again.
+
+    Their record vanished, a recorded or declared dependency changed content, or a package
+    they imported changed version. Cheap: no notebook is read, stat-cached hashes only.
+    """
     data: dict[str, dict[str, Any]] = env.nbcache_data
-    candidates = {
-        docname: info
-        for docname, info in data.items()
-        if docname in env.found_docs and docname not in added and docname not in changed
-    }
-    if not candidates:
+    unchanged = [d for d in data if d in env.found_docs and d not in added and d not in changed]
+    if not unchanged:
         return []
-    config = app.config
-    if config.nbcache_execution_mode == "force":
-        outdated = set(candidates)
-    else:
-        keys = {d: info.get("key") for d, info in candidates.items() if info.get("key")}
-        store = store_for(env)
-        try:
-            present = store.lookup_many(keys.values())
-        finally:
-            close_stores()
-        outdated = set()
-        for docname, key in keys.items():
-            status = candidates[docname].get("status")
-            if status == FAILED:
-                if config.nbcache_retry_failed or store.lookup_failure(key) is None:
-                    outdated.add(docname)
-            elif key not in present:
-                outdated.add(docname)  # cleared, evicted or removed: execute again
+    planner = _planner(app, env)
+    outdated = set()
+    try:
+        for docname in unchanged:
+            reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
+            if reason is not None:
+                outdated.add(docname)
+    finally:
         close_stores()
     if outdated and env.nbcache_table_docs:
         outdated |= env.nbcache_table_docs & env.found_docs
@@ -80,7 +75,8 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     env.nbcache_outcomes = outcomes
     env.nbcache_build = {"executed": 0, "cached": 0, "failed": 0, "seconds": 0.0}
     try:
-        plans = _plan_all(app, env, docnames)
+        planner = _planner(app, env)
+        plans = _plan_all(planner, env, docnames)
         for plan in plans:
             for problem in plan.problems:
                 logger.warning(
@@ -94,11 +90,12 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
             if plan.status != EXECUTE:
                 outcomes[plan.docname] = plan.outcome()
         for plan in plans:
-            if plan.status == FAILED:  # unreadable, or failed before with the same inputs
-                _warn_failure(plan.docname, outcomes[plan.docname], plan.failure is not None)
+            # failed before with the same inputs (an unreadable file is the parser's warning)
+            if plan.status == FAILED and plan.failure is not None:
+                _warn_failure(plan.docname, outcomes[plan.docname], remembered=True)
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
-            _execute(app, env, todo, outcomes)
+            _execute(app, env, planner, todo, outcomes)
     finally:
         close_stores()  # never let a forked reader inherit the connection
     failures = [o for o in outcomes.values() if o["status"] == FAILED]
@@ -110,12 +107,11 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         )
 
 
-def _plan_all(app: Sphinx, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
-    store = store_for(env)
+def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
     plans = []
     previous: dict[str, dict[str, Any]] = env.nbcache_data
     for docname in docnames:
-        plan = plan_notebook(app.config, env.srcdir, store, docname, env.doc2path(docname))
+        plan = planner.plan(docname, env.doc2path(docname))
         if plan is None:
             continue
         if (
@@ -151,7 +147,11 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def _execute(
-    app: Sphinx, env: BuildEnvironment, todo: list[Plan], outcomes: dict[str, dict[str, Any]]
+    app: Sphinx,
+    env: BuildEnvironment,
+    planner: Planner,
+    todo: list[Plan],
+    outcomes: dict[str, dict[str, Any]],
 ) -> None:
     config = app.config
     store = store_for(env)
@@ -187,6 +187,9 @@ def _execute(
     def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
         plan: Plan = job.payload
         elapsed = time.perf_counter() - started
+        dependencies = recorded_dependencies(
+            result.io, planner.root, exclude=[*exclude, plan.path], hasher=planner.hasher
+        )
         if result.ok:
             entry = store.add_notebook(
                 result.nb,
@@ -194,7 +197,7 @@ def _execute(
                 inputs=plan.inputs,
                 artefacts=result.artefacts,
                 data=result.data(),
-                dependencies=result.io and {"reads": result.io.get("reads", [])},
+                dependencies=dependencies,
                 validate=False,
             )
             plan.entry = entry
@@ -212,7 +215,7 @@ def _execute(
                 error=str(result.error),
                 traceback=result.error.traceback,
                 cell_index=result.error.cell_index,
-                data=result.data(),
+                data={**result.data(), "dependencies": dependencies},
             )
             outcome = plan.outcome(
                 status=FAILED, seconds=round(result.seconds, 3), error=str(result.error)

@@ -1,12 +1,16 @@
 """Decide, per notebook document, whether it executes, and why.
 
-Shared by the build (``env-before-read-docs``) and by project-wide commands that explain a
-build before it runs. No execution and no writes happen here.
+Shared by the build (``env-get-outdated`` and ``env-before-read-docs``) and by ``nbcache
+status``, so that both give the same verdict and the same reason. Nothing here executes.
 """
 
 from __future__ import annotations
 
 import copy
+import fnmatch
+import glob
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,6 +27,7 @@ from sphinx_nbcache.engine import (
     key_inputs,
     read_notebook,
 )
+from sphinx_nbcache.engine.deps import FileHasher, dependency_changes
 from sphinx_nbcache.engine.hashing import explain_change
 
 from .settings import NotebookSettings, kernel_name, notebook_settings
@@ -44,6 +49,7 @@ class Plan:
     nb: NotebookNode | None = None  # prepared for execution (resolved kernel)
     settings: NotebookSettings | None = None
     inputs: KeyInputs | None = None
+    declared: list[str] = field(default_factory=list)  # from the notebook's metadata
     entry: CacheEntry | None = None
     failure: FailureEntry | None = None
     problems: list[str] = field(default_factory=list)
@@ -55,7 +61,7 @@ class Plan:
 
     def outcome(self, **changes: Any) -> dict[str, Any]:
         """The JSON-ready record of this notebook's fate in the build."""
-        out = {
+        out: dict[str, Any] = {
             "docname": self.docname,
             "source": self.relpath,
             "status": self.status,
@@ -64,6 +70,9 @@ class Plan:
             "record_id": self.entry.id if self.entry else None,
             "error": self.error or (self.failure.error if self.failure else ""),
             "key": self.key,
+            # what env-get-outdated needs to re-check an unchanged file cheaply
+            "inputs": _code_inputs(self.inputs),
+            "declared": self.declared,
         }
         if self.failure is not None:
             out["traceback"] = self.failure.traceback
@@ -72,76 +81,188 @@ class Plan:
         return out
 
 
+def _code_inputs(inputs: KeyInputs | None) -> dict[str, Any] | None:
+    if inputs is None:
+        return None
+    data = inputs.to_json()
+    data.pop("extra")
+    return data
+
+
 def has_outputs(nb: NotebookNode) -> bool:
     """Whether any code cell carries stored outputs."""
     return any(c.get("cell_type") == "code" and c.get("outputs") for c in nb.cells)
 
 
-def plan_notebook(
-    config: Config,
-    srcdir: str | Path,
-    store: NotebookCache,
-    docname: str,
-    path: str | Path,
-) -> Plan | None:
-    """Plan one document; ``None`` when it is not a notebook."""
-    path = Path(path)
-    fmt = notebook_format(config, path)
-    if fmt is None:
-        return None
-    try:
-        relpath = PurePosixPath(*path.absolute().relative_to(Path(srcdir).absolute()).parts)
-    except ValueError:
-        relpath = PurePosixPath(path.as_posix())
-    plan = Plan(docname=docname, path=path, relpath=relpath.as_posix(), status=EXECUTE)
-    try:
-        source_nb = read_notebook(path, fmt)
-    except NotebookReadError as exc:
-        plan.status, plan.error, plan.reason = FAILED, str(exc), "unreadable"
-        return plan
-    settings, plan.problems = notebook_settings(config, source_nb.metadata, plan.relpath)
-    plan.settings = settings
-    if settings.excluded:
-        plan.status, plan.reason = EXCLUDED, "matches nbcache_exclude_patterns"
-        return plan
-    mode = settings.execution_mode
-    if mode == "off":
-        plan.status, plan.reason = OFF, "execution mode off"
-        return plan
-    if mode == "auto" and has_outputs(source_nb):
-        plan.status, plan.reason = OFF, "has stored outputs (execution mode auto)"
-        return plan
-    nb = copy.deepcopy(source_nb)
-    kernel = kernel_name(config, settings, nb.metadata)
-    spec = dict(nb.metadata.get("kernelspec") or {})
-    spec["name"] = kernel
-    spec.setdefault("display_name", kernel)
-    nb.metadata["kernelspec"] = spec
-    plan.nb = nb
-    plan.inputs = key_inputs(nb, default_kernel=config.nbcache_kernel)
-    if mode == "force":
-        plan.reason = "execution mode force"
-        return plan
-    plan.entry = store.lookup(plan.key or "")
-    if plan.entry is not None:
-        plan.status, plan.reason = CACHED, "unchanged"
-        return plan
-    plan.failure = store.lookup_failure(plan.key or "")
-    if plan.failure is not None and not config.nbcache_retry_failed:
-        plan.status = FAILED
-        plan.reason = "failed before with the same inputs (nbcache_retry_failed to retry)"
-        return plan
-    plan.reason = _why_stale(store, plan)
-    return plan
+class Planner:
+    """Plans notebooks of one project against one store."""
 
+    def __init__(
+        self, config: Config, srcdir: str | Path, confdir: str | Path, store: NotebookCache
+    ) -> None:
+        self.config = config
+        self.srcdir = Path(srcdir).absolute()
+        self.confdir = Path(confdir).absolute()
+        self.store = store
+        self.hasher = FileHasher(store)
+        root = config.nbcache_dependency_root
+        self.root = (self.confdir / root).absolute() if root else self.srcdir
 
-def _why_stale(store: NotebookCache, plan: Plan) -> str:
-    """Compare with the newest record of the same source, if any."""
-    assert plan.inputs is not None
-    if plan.failure is not None:
-        return "failed before; retrying"
-    previous = store.latest_for_uri(store.uri_for(plan.path))
-    if previous is None:
-        return "new"
-    reasons = explain_change(previous.inputs, plan.inputs)
-    return "; ".join(reasons) if reasons else "record evicted or removed"
+    # -- the key's declared part -------------------------------------------------------------
+    def _glob(self, base: Path, patterns: list[str]) -> list[Path]:
+        found: set[Path] = set()
+        for pattern in patterns:
+            for match in glob.glob(str(base / pattern), recursive=True):
+                if os.path.isfile(match):
+                    found.add(Path(match).absolute())
+        return sorted(found)
+
+    def _rel(self, path: Path) -> str:
+        for base in (self.srcdir, self.root, self.confdir):
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
+
+    def key_extra(self, relpath: str, folder: Path, declared: list[str]) -> dict[str, Any]:
+        """Declared dependencies, environment variables and lock files, as key inputs."""
+        config = self.config
+        extra: dict[str, Any] = {}
+        patterns = [
+            pat
+            for nb_glob, pats in config.nbcache_dependencies.items()
+            if fnmatch.fnmatch(relpath, nb_glob)
+            for pat in pats
+        ]
+        files = self._glob(self.srcdir, patterns) + self._glob(folder, declared)
+        if files:
+            digests = self.hasher.hashes(files)
+            extra["declared"] = {self._rel(p): digests[str(p)] for p in files}
+        if config.nbcache_env_vars:
+            extra["env"] = {name: os.environ.get(name) for name in config.nbcache_env_vars}
+        fingerprint = config.nbcache_env_fingerprint
+        if not isinstance(fingerprint, str):
+            locks = self._glob(self.confdir, list(fingerprint))
+            digests = self.hasher.hashes(locks)
+            extra["locks"] = {self._rel(p): digests[str(p)] for p in locks}
+        return extra
+
+    # -- verdicts ----------------------------------------------------------------------------
+    def stale_record(self, deps: Mapping[str, Any]) -> list[str]:
+        """Why a record's recorded dependencies no longer hold (empty: it is valid)."""
+        return dependency_changes(
+            deps,
+            self.root,
+            self.hasher,
+            check_packages=self.config.nbcache_env_fingerprint == "packages",
+        )
+
+    def plan(self, docname: str, path: str | Path) -> Plan | None:
+        """Plan one document; ``None`` when it is not a notebook."""
+        config = self.config
+        path = Path(path)
+        fmt = notebook_format(config, path)
+        if fmt is None:
+            return None
+        try:
+            rel = PurePosixPath(*path.absolute().relative_to(self.srcdir).parts).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        plan = Plan(docname=docname, path=path, relpath=rel, status=EXECUTE)
+        try:
+            source_nb = read_notebook(path, fmt)
+        except NotebookReadError as exc:
+            plan.status, plan.error, plan.reason = FAILED, str(exc), "unreadable"
+            return plan
+        settings, plan.problems = notebook_settings(config, source_nb.metadata, plan.relpath)
+        plan.settings = settings
+        if settings.excluded:
+            plan.status, plan.reason = EXCLUDED, "matches nbcache_exclude_patterns"
+            return plan
+        mode = settings.execution_mode
+        if mode == "off":
+            plan.status, plan.reason = OFF, "execution mode off"
+            return plan
+        if mode == "auto" and has_outputs(source_nb):
+            plan.status, plan.reason = OFF, "has stored outputs (execution mode auto)"
+            return plan
+        nb = copy.deepcopy(source_nb)
+        kernel = kernel_name(config, settings, nb.metadata)
+        spec = dict(nb.metadata.get("kernelspec") or {})
+        spec["name"] = kernel
+        spec.setdefault("display_name", kernel)
+        nb.metadata["kernelspec"] = spec
+        plan.nb = nb
+        declared = (nb.metadata.get("nbcache") or {}).get("dependencies") or []
+        plan.declared = [d for d in declared if isinstance(d, str)]
+        extra = self.key_extra(plan.relpath, path.parent, plan.declared)
+        plan.inputs = key_inputs(nb, default_kernel=config.nbcache_kernel, extra=extra)
+        if mode == "force":
+            plan.reason = "execution mode force"
+            return plan
+        self._judge(plan)
+        return plan
+
+    def _judge(self, plan: Plan) -> None:
+        key = plan.key or ""
+        entry = self.store.lookup(key)
+        if entry is not None:
+            changed = self.stale_record(entry.dependencies)
+            if not changed:
+                plan.entry, plan.status, plan.reason = entry, CACHED, "unchanged"
+                return
+            plan.reason = "; ".join(changed)
+            return
+        failure = self.store.lookup_failure(key)
+        if failure is not None:
+            changed = self.stale_record(failure.data.get("dependencies") or {})
+            if changed:
+                plan.reason = "; ".join(changed)
+                return
+            plan.failure = failure
+            if not self.config.nbcache_retry_failed:
+                plan.status = FAILED
+                plan.reason = "failed before with the same inputs"
+                return
+            plan.reason = "failed before; retrying (nbcache_retry_failed)"
+            return
+        previous = self.store.latest_for_uri(self.store.uri_for(plan.path))
+        if previous is None:
+            plan.reason = "new"
+            return
+        reasons = explain_change(previous.inputs, plan.inputs)  # type: ignore[arg-type]
+        plan.reason = "; ".join(reasons) if reasons else "record evicted or removed"
+
+    def needs_reading(self, info: Mapping[str, Any], path: Path) -> str | None:
+        """For a document Sphinx thinks unchanged: why it must be read again, or ``None``.
+
+        :param info: the document's data from the last build (``Plan.outcome()``).
+        """
+        status = info.get("status")
+        if status in (OFF, EXCLUDED) or not info.get("inputs"):
+            return None
+        if self.config.nbcache_execution_mode == "force":
+            return "execution mode force"
+        code = info["inputs"]
+        extra = self.key_extra(info["source"], path.parent, list(info.get("declared") or []))
+        inputs = KeyInputs(
+            code["kernel"],
+            code["language"],
+            tuple((i, d, tuple(t)) for i, d, t in code["cells"]),
+            extra,
+        )
+        key = inputs.key()
+        if key != info.get("key"):
+            return "declared inputs changed"  # plan() says which, once the file is read
+        entry = self.store.lookup(key)
+        if entry is not None:
+            changed = self.stale_record(entry.dependencies)
+            return "; ".join(changed) if changed else None
+        failure = self.store.lookup_failure(key)
+        if failure is not None:
+            changed = self.stale_record(failure.data.get("dependencies") or {})
+            if changed:
+                return "; ".join(changed)
+            return "retrying a failure" if self.config.nbcache_retry_failed else None
+        return "record evicted or removed"
