@@ -586,6 +586,8 @@ def validate_executed(nb: NotebookNode, source: str = "<notebook>") -> None:
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code" or not hashing.normalise_source(cell.get("source", "")):
             continue
+        if "skip-execution" in hashing.cell_tags(cell):
+            continue  # never run, so no count; the next cell's count follows the previous
         count = cell.get("execution_count")
         if count != expected:
             raise ValidationError(
