@@ -138,7 +138,13 @@ def test_artefact_outside_the_folder(populated: Path, nbcache) -> None:
     result = nbcache(
         "cache", "add-with-artefacts", "-nb", "notebooks/basic.ipynb", "notebooks/gone.txt"
     )
-    assert_error(result, "notebooks/gone.txt")
+    assert_error(result, "notebooks/gone.txt", "no such artefact")
+    result = nbcache(
+        "cache", "add-with-artefacts", "-nb", "notebooks/basic.ipynb", "notebooks/artefact_folder"
+    )
+    assert_error(result, "notebooks/artefact_folder: not a file")
+    result = nbcache("stage", "add-with-assets", "-nb", "notebooks/basic.ipynb", "notebooks/gone")
+    assert_error(result, "notebooks/gone: no such asset")
     assert state(populated) == before
 
 

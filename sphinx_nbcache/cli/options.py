@@ -173,9 +173,10 @@ def check_inside(items: tuple[Path, ...], notebook: Path, what: str, files_only:
             raise click.ClickException(
                 f"{exc}; an {what} must be inside the notebook's folder"
             ) from None
-        if not (item.is_file() if files_only else item.exists()):
-            kind = "file" if files_only else "file or folder"
-            raise click.ClickException(f"{item}: no such {what} {kind}; check the path")
+        if not item.exists():
+            raise click.ClickException(f"{item}: no such {what}; check the path")
+        if files_only and not item.is_file():
+            raise click.ClickException(f"{item}: not a file; an {what} must be a file")
 
 
 # -- prompts --------------------------------------------------------------------------------
