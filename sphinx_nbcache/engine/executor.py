@@ -156,7 +156,7 @@ async def async_execute_notebook(
     except BaseException as exc:  # every notebook fault becomes a result, never a crash
         if isinstance(exc, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
             raise
-        result.error = _to_error(exc, current.get("index"), kernel, notebook_timeout)
+        result.error = _to_error(exc, current.get("index"), kernel, notebook_timeout, nb=nb)
     result.seconds = time.perf_counter() - start
     result.artefacts = _artefacts(cwd, before, result.io, excluded)
     return result
@@ -204,7 +204,12 @@ def _missing_kernel(kernel: str) -> ExecutionError | None:
 
 
 def _to_error(
-    exc: BaseException, index: int | None, kernel: str, notebook_timeout: float | None
+    exc: BaseException,
+    index: int | None,
+    kernel: str,
+    notebook_timeout: float | None,
+    *,
+    nb: NotebookNode | None = None,
 ) -> ExecutionError:
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -215,7 +220,7 @@ def _to_error(
         return ExecutionError(
             f"{cell}{summary}",
             cell_index=index,
-            traceback=strip_ansi(str(exc.traceback if hasattr(exc, "traceback") else exc)),
+            traceback=_kernel_traceback(nb, index) or strip_ansi(str(exc.traceback)),
             ename=exc.ename,
         )
     if isinstance(exc, CellTimeoutError):
@@ -247,6 +252,19 @@ def _to_error(
         traceback=strip_ansi(str(exc)),
         ename=type(exc).__name__,
     )
+
+
+def _kernel_traceback(nb: NotebookNode | None, index: int | None) -> str:
+    """The traceback the kernel sent for a failed cell, without colour codes.
+
+    nbclient's own ``CellExecutionError`` text adds a preamble and the cell's source.
+    """
+    if nb is None or index is None:
+        return ""
+    for out in nb.cells[index].get("outputs", []):
+        if out.get("output_type") == "error":
+            return strip_ansi("\n".join(out.get("traceback", [])))
+    return ""
 
 
 def _artefacts(
