@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import peewee as pw
+from playhouse.sqlite_ext import AutoIncrementField
 
 from .errors import CacheDatabaseError
 
@@ -53,6 +54,8 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
             table_name = "settings"
 
     class CacheRecord(Base):
+        # AUTOINCREMENT: an id is never reused, so `cache show 3` never shows another notebook
+        id = AutoIncrementField()
         hashkey = pw.CharField(unique=True)
         uri = pw.TextField(index=True)
         created = pw.FloatField()
@@ -80,6 +83,7 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
             table_name = "failures"
 
     class StagedRecord(Base):
+        id = AutoIncrementField()
         uri = pw.TextField(unique=True)
         reader = pw.CharField(default="auto")
         assets = pw.TextField(default="[]")  # JSON: relative POSIX paths
@@ -91,6 +95,17 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
 
         class Meta:
             table_name = "staged_records"
+
+    class Source(Base):
+        """The inputs last cached for each URI; outlives eviction, to explain staleness."""
+
+        uri = pw.TextField(primary_key=True)
+        hashkey = pw.CharField()
+        inputs = pw.TextField(default="{}")
+        updated = pw.FloatField()
+
+        class Meta:
+            table_name = "sources"
 
     class FileStat(Base):
         """Content hashes of dependency files, re-hashed only when size or mtime change."""
@@ -106,11 +121,12 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
     return SimpleNamespace(
         Meta=Meta,
         FileStat=FileStat,
+        Source=Source,
         Setting=Setting,
         CacheRecord=CacheRecord,
         Failure=Failure,
         StagedRecord=StagedRecord,
-        all=[Meta, Setting, CacheRecord, Failure, StagedRecord, FileStat],
+        all=[Meta, Setting, CacheRecord, Failure, StagedRecord, FileStat, Source],
     )
 
 

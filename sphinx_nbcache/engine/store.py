@@ -190,6 +190,9 @@ class NotebookCache:
                     inputs=json.dumps(inputs.to_json()),
                     dependencies=json.dumps(dict(dependencies or {}), default=str),
                 )
+                m.Source.replace(
+                    uri=uri, hashkey=inputs.key(), inputs=row.inputs, updated=now
+                ).execute()
                 # a success supersedes any recorded failure of the same inputs
                 failed = list(m.Failure.select().where(m.Failure.hashkey == inputs.key()))
                 for f in failed:
@@ -331,17 +334,11 @@ class NotebookCache:
             rows = sorted(newest.values(), key=lambda r: r.id)
         return rows
 
-    def latest_for_uri(self, uri: str) -> CacheEntry | None:
-        """The newest record that came from ``uri``, if any."""
-        m = self.models
+    def last_inputs(self, uri: str) -> tuple[str, dict[str, Any]] | None:
+        """``(key, key inputs)`` last cached for ``uri``, even if that record is gone since."""
         with self.db.read():
-            row = (
-                m.CacheRecord.select()
-                .where(m.CacheRecord.uri == uri)
-                .order_by(m.CacheRecord.created.desc(), m.CacheRecord.id.desc())
-                .first()
-            )
-        return CacheEntry.from_row(row) if row else None
+            row = self.models.Source.get_or_none(uri=uri)
+        return (row.hashkey, json.loads(row.inputs)) if row else None
 
     def remove(self, record_id: int) -> CacheEntry:
         """Delete a record and its files.

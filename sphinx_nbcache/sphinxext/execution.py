@@ -109,18 +109,10 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
 
 def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
     plans = []
-    previous: dict[str, dict[str, Any]] = env.nbcache_data
     for docname in docnames:
         plan = planner.plan(docname, env.doc2path(docname))
-        if plan is None:
-            continue
-        if (
-            plan.status == EXECUTE
-            and plan.reason == "new"
-            and previous.get(docname, {}).get("status") in (CACHED, EXECUTED)
-        ):
-            plan.reason = "record evicted or removed"
-        plans.append(plan)
+        if plan is not None:
+            plans.append(plan)
     return plans
 
 

@@ -227,11 +227,12 @@ class Planner:
                 return
             plan.reason = "failed before; retrying (nbcache_retry_failed)"
             return
-        previous = self.store.latest_for_uri(self.store.uri_for(plan.path))
+        previous = self.store.last_inputs(self.store.uri_for(plan.path))
         if previous is None:
             plan.reason = "new"
             return
-        reasons = explain_change(previous.inputs, plan.inputs)  # type: ignore[arg-type]
+        old_key, old_inputs = previous
+        reasons = [] if old_key == key else explain_change(old_inputs, plan.inputs)  # type: ignore[arg-type]
         plan.reason = "; ".join(reasons) if reasons else "record evicted or removed"
 
     def needs_reading(self, info: Mapping[str, Any], path: Path) -> str | None:
