@@ -10,6 +10,7 @@ from __future__ import annotations
 from .cmd_cache import cache_group
 from .cmd_execute import execute
 from .cmd_main import clear, config, main
+from .cmd_project import invalidate, status
 from .cmd_stage import stage_group
 
 main.add_command(cache_group)
@@ -17,5 +18,7 @@ main.add_command(stage_group)
 main.add_command(execute)
 main.add_command(clear)
 main.add_command(config)
+main.add_command(status)
+main.add_command(invalidate)
 
 __all__ = ["main"]
