@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import time
+from asyncio import CancelledError
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,7 @@ async def async_execute_notebook(
     :param source_path: the notebook's own file, never an artefact.
     """
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     default_kernel, language = kernel_of(nb)
     kernel = kernel_name or default_kernel
@@ -139,9 +141,36 @@ async def async_execute_notebook(
                         cell, index, execution_count=client.code_cells_executed + 1
                     )
                 client.set_widgets_metadata()
-            finally:
-                if use_probe:
+            except CellExecutionError:
+                if use_probe:  # the kernel is idle after a cell error: it can still report
                     result.io = await _fetch_report(client)
+                raise
+            except BaseException:
+                # timed out (kernel still busy) or dead: asking it for a report would only
+                # wait, and so would a graceful shutdown
+                client.shutdown_kernel = "immediate"
+                raise
+            if use_probe:
+                result.io = await _fetch_report(client)
+
+    timed_out = False
+
+    async def run_until_deadline() -> None:
+        # not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError, so a
+        # timeout could not be told from a dead kernel afterwards
+        nonlocal timed_out
+        task = asyncio.ensure_future(run())
+
+        def stop() -> None:
+            nonlocal timed_out
+            timed_out = True
+            task.cancel()
+
+        handle = asyncio.get_running_loop().call_later(notebook_timeout or 0, stop)
+        try:
+            await task
+        finally:
+            handle.cancel()
 
     start = time.perf_counter()
     missing = _missing_kernel(kernel)
@@ -149,16 +178,14 @@ async def async_execute_notebook(
         result.error = missing
         return result
     try:
-        if notebook_timeout:
-            await asyncio.wait_for(run(), notebook_timeout)
-        else:
-            await run()
+        await (run_until_deadline() if notebook_timeout else run())
     except BaseException as exc:  # every notebook fault becomes a result, never a crash
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
+        if not timed_out and isinstance(exc, (KeyboardInterrupt, SystemExit, CancelledError)):
             raise
-        result.error = _to_error(exc, current.get("index"), kernel, notebook_timeout, nb=nb)
+        fault = asyncio.TimeoutError() if timed_out else exc
+        result.error = _to_error(fault, current.get("index"), kernel, notebook_timeout, nb=nb)
     result.seconds = time.perf_counter() - start
-    result.artefacts = _artefacts(cwd, before, result.io, excluded)
+    result.artefacts = _artefacts(cwd, before, result.io, excluded, use_probe)
     return result
 
 
@@ -268,11 +295,17 @@ def _kernel_traceback(nb: NotebookNode | None, index: int | None) -> str:
 
 
 def _artefacts(
-    cwd: Path, before: dict[str, tuple[int, int]], io: Mapping[str, Any], excluded: list[Path]
+    cwd: Path,
+    before: dict[str, tuple[int, int]],
+    io: Mapping[str, Any],
+    excluded: list[Path],
+    use_probe: bool = False,
 ) -> dict[str, Path]:
     """Files the run created or changed in its working folder."""
-    if "writes" in io:
-        candidates: list[Path] = [Path(p) for p in io["writes"]]
+    if use_probe or "writes" in io:
+        # without a report (a dead kernel) nothing is known: a folder diff would also catch
+        # files that other notebooks running in the same folder wrote
+        candidates: list[Path] = [Path(p) for p in io.get("writes", [])]
     else:  # no probe (not a Python kernel): compare the folder before and after
         candidates = [cwd / rel for rel in changed_files(before, snapshot(cwd))]
     out: dict[str, Path] = {}
