@@ -1,0 +1,284 @@
+"""Executing notebooks with real ipykernel kernels: outputs, artefacts, failures, scheduling.
+
+Each kernel start costs about a second, so every notebook here is tiny and each test runs as
+few as it can.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import platform
+import time
+from pathlib import Path
+
+import ipykernel
+import nbformat
+from nbformat import v4
+
+from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.engine.executor import ExecutionResult, execute_notebook
+from sphinx_nbcache.engine.scheduler import Job, execute_many
+from sphinx_nbcache.engine.store import validate_executed
+
+HAS_NUMPY = importlib.util.find_spec("numpy") is not None
+
+
+def make_nb(*cells: str | tuple[str, list[str]]) -> nbformat.NotebookNode:
+    """A notebook of code cells; a ``(source, tags)`` pair gives a cell tags."""
+    spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = v4.new_notebook(metadata={"kernelspec": spec})
+    for cell in cells:
+        source, tags = cell if isinstance(cell, tuple) else (cell, [])
+        nb.cells.append(v4.new_code_cell(source, metadata={"tags": tags} if tags else {}))
+    return nb
+
+
+def write_nb(path: Path, nb: nbformat.NotebookNode) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def text_of(cell) -> str:
+    """All stream and plain-text output of a cell."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif "data" in out:
+            parts.append(out.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+# -- a successful run ---------------------------------------------------------------------------
+def test_runs_in_its_folder_and_written_files_become_artefacts(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "input.txt").write_text("41\n")
+    outside = tmp_path / "outside.txt"
+    numpy_cell = (
+        "import numpy\nnumpy.savetxt('generated/array.txt', numpy.arange(3))"
+        if HAS_NUMPY
+        else "pass"
+    )
+    nb = make_nb(
+        "value = int(open('data/input.txt').read())\nprint(value + 1)",
+        "import os, pathlib\n"
+        "os.makedirs('generated', exist_ok=True)\n"
+        "with open('generated/out.csv', 'w') as f:\n"
+        "    f.write('a,b\\n1,2\\n')\n"
+        "pathlib.Path('generated/notes.txt').write_text('notes')\n"
+        f"pathlib.Path({str(outside)!r}).write_text('not ours')",
+        numpy_cell,
+        "names = sorted(n for n in dir() if 'nbcache' in n.lower())\n"
+        "print(len(In), names, '_nbcache_probe' in globals())",
+    )
+    path = write_nb(folder / "nb.ipynb", nb)
+
+    result = execute_notebook(nb, folder, source_path=path)
+
+    assert result.ok, result.error
+    cells = code_cells(result.nb)
+    assert text_of(cells[0]) == "42\n"
+    # the probe leaves no trace: no names, no history entry, no execution count of its own
+    assert text_of(cells[3]) == "5 [] False\n"
+    assert [c.execution_count for c in cells] == [1, 2, 3, 4]
+    validate_executed(result.nb)
+    assert all(out.get("output_type") != "error" for c in cells for out in c.outputs)
+
+    expected = {"generated/out.csv", "generated/notes.txt"}
+    if HAS_NUMPY:
+        expected.add("generated/array.txt")
+    assert set(result.artefacts) == expected  # read files, the notebook, outside files: no
+    assert result.artefacts["generated/out.csv"] == folder / "generated" / "out.csv"
+    assert str(folder / "data" / "input.txt") in result.io["reads"]
+
+    data = result.data()
+    assert 0 < data["seconds"] < 60
+    assert [i for i, _ in data["cells"]] == [0, 1, 2, 3]
+    assert all(s >= 0 for _, s in data["cells"])
+    assert data["python"] == platform.python_version()
+    assert data["ipykernel"] == ipykernel.__version__
+    assert data["kernel"] == "python3"
+    assert data["language_version"] == platform.python_version()
+
+    # and the result stores as a cache record, artefacts included
+    with NotebookCache(tmp_path / "cache", root=tmp_path) as cache:
+        entry = cache.add_notebook(
+            result.nb, cache.uri_for(path), artefacts=result.artefacts, data=data
+        )
+        assert cache.artefact_path(entry, "generated/out.csv").read_text() == "a,b\n1,2\n"
+        assert cache.load_notebook(entry).cells[0].outputs == cells[0].outputs
+
+
+def test_tags_raises_exception_and_skip_execution(tmp_path: Path) -> None:
+    nb = make_nb(
+        "print('before')",
+        ("raise ValueError('expected')", ["raises-exception"]),
+        ("open('skipped.txt', 'w').close()", ["skip-execution"]),
+        "print('after')",
+    )
+    result = execute_notebook(nb, tmp_path)
+    assert result.ok, result.error
+    cells = code_cells(result.nb)
+    assert cells[1].outputs[0].output_type == "error"
+    assert cells[1].outputs[0].ename == "ValueError"
+    assert cells[2].outputs == []
+    assert cells[2].execution_count is None
+    assert not (tmp_path / "skipped.txt").exists()
+    assert text_of(cells[3]) == "after\n"
+    assert [c.execution_count for c in cells] == [1, 2, None, 3]
+    # a notebook with a skipped cell is a normal, storable result
+    validate_executed(result.nb)
+    with NotebookCache(tmp_path / "cache") as cache:
+        assert cache.add_notebook(result.nb, "tags.ipynb").uri == "tags.ipynb"
+
+
+# -- failures -----------------------------------------------------------------------------------
+def test_cell_error_with_and_without_allow_errors(tmp_path: Path) -> None:
+    source = make_nb("print('ok')", "x = 1\n1 / 0", "print('never')")
+    strict, lenient = execute_many(
+        [
+            Job(nb=v4.reads(v4.writes(source)), cwd=tmp_path, name="strict"),
+            Job(nb=v4.reads(v4.writes(source)), cwd=tmp_path, name="lenient", allow_errors=True),
+        ],
+        max_jobs=2,
+    )
+
+    error = strict.error
+    assert error is not None
+    assert str(error) == "cell 2: ZeroDivisionError: division by zero"
+    assert (error.cell_index, error.ename) == (1, "ZeroDivisionError")
+    # the kernel's own traceback, without nbclient's preamble or colour codes
+    assert "An error occurred while executing" not in error.traceback
+    assert "\x1b[" not in error.traceback
+    assert "1 / 0" in error.traceback
+    assert error.traceback.rstrip().endswith("ZeroDivisionError: division by zero")
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.cell_index, again.traceback) == (
+        str(error),
+        error.cell_index,
+        error.traceback,
+    )
+    cells = code_cells(strict.nb)
+    assert text_of(cells[0]) == "ok\n"  # outputs up to the failure are kept
+    assert cells[1].outputs[0].output_type == "error"
+    assert cells[2].outputs == []
+
+    assert lenient.ok, lenient.error
+    assert text_of(code_cells(lenient.nb)[2]) == "never\n"
+
+
+def test_cell_timeout(tmp_path: Path) -> None:
+    nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
+    start = time.perf_counter()
+    result = execute_notebook(nb, tmp_path, timeout=1)
+    assert time.perf_counter() - start < 15
+    assert result.error is not None
+    assert "timed out" in str(result.error)
+    assert str(result.error).startswith("cell 2: ")
+    assert result.error.cell_index == 1
+    assert text_of(code_cells(result.nb)[0]) == "start\n"
+
+
+def test_notebook_timeout_stops_a_long_notebook(tmp_path: Path) -> None:
+    # no cell timeout, and the kernel is busy when the notebook's time is up
+    nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
+    start = time.perf_counter()
+    result = execute_notebook(nb, tmp_path, notebook_timeout=3)
+    assert time.perf_counter() - start < 15
+    assert result.error is not None
+    assert str(result.error) == "cell 2: the notebook ran longer than 3 s and was stopped"
+    assert result.error.ename == "NotebookTimeoutError"
+    assert text_of(code_cells(result.nb)[0]) == "start\n"
+    assert code_cells(result.nb)[2].outputs == []
+
+
+def test_unknown_kernel_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    result = execute_notebook(make_nb("1"), tmp_path, kernel_name="no-such-kernel-xyz")
+    assert result.error is not None
+    assert "'no-such-kernel-xyz' is not installed" in str(result.error)
+    assert "jupyter kernelspec list" in str(result.error)
+
+
+def test_dead_kernel_fails_alone(tmp_path: Path) -> None:
+    dying = make_nb("print('alive')", "import os\nos._exit(1)", "print('never')")
+    fine = make_nb("print('fine')")
+    start = time.perf_counter()
+    dead, ok = execute_many(
+        [Job(nb=dying, cwd=tmp_path, name="dying"), Job(nb=fine, cwd=tmp_path, name="fine")],
+        max_jobs=2,
+    )
+    assert time.perf_counter() - start < 30
+    assert dead.error is not None
+    assert "kernel died" in str(dead.error)
+    assert dead.error.cell_index == 1
+    assert text_of(code_cells(dead.nb)[0]) == "alive\n"
+    assert ok.ok, ok.error
+    assert text_of(code_cells(ok.nb)[0]) == "fine\n"
+
+
+# -- many notebooks -----------------------------------------------------------------------------
+def test_execute_many_in_order_and_own_artefacts(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    # all three share one folder and overlap in time; the first one finishes last
+    jobs = [
+        Job(
+            nb=make_nb(
+                f"import time\ntime.sleep({delay})",
+                f"open('out-{n}.txt', 'w').write('{n}')\nprint({n})",
+            ),
+            cwd=folder,
+            name=f"nb{n}",
+        )
+        for n, delay in enumerate([2, 0, 0])
+    ]
+    started, finished = [], []
+    results = execute_many(
+        jobs,
+        max_jobs=2,
+        on_start=lambda job, i, total: started.append((job.name, total)),
+        on_result=lambda job, result, done, total: finished.append(job.name),
+    )
+    assert [text_of(code_cells(r.nb)[1]) for r in results] == ["0\n", "1\n", "2\n"]
+    assert [sorted(r.artefacts) for r in results] == [["out-0.txt"], ["out-1.txt"], ["out-2.txt"]]
+    assert all(r.ok for r in results)
+    assert sorted(started) == [("nb0", 3), ("nb1", 3), ("nb2", 3)]
+    # nb0 slept while nb1, started with it, finished: they ran side by side
+    assert finished.index("nb1") < finished.index("nb0")
+    assert execute_many([]) == []
+
+
+def test_assets_run_in_a_folder_holding_only_them(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "in.csv").write_text("1,2\n")
+    (folder / "other.txt").write_text("not an asset")
+    nb = make_nb(
+        "import os, pathlib\n"
+        "print(sorted(p.as_posix() for p in pathlib.Path('.').rglob('*')))\n"
+        "print(os.getcwd())",
+        "open('result.txt', 'w').write(open('data/in.csv').read())",
+    )
+    seen: dict[str, object] = {}
+
+    def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
+        seen["artefacts"] = {rel: p.read_text() for rel, p in result.artefacts.items()}
+        seen["cwd"] = result.artefacts["result.txt"].parent
+
+    (result,) = execute_many(
+        [Job(nb=nb, cwd=folder, name="assets", assets=["data/in.csv"])], on_result=on_result
+    )
+    assert result.ok, result.error
+    listing, cwd = text_of(code_cells(result.nb)[0]).splitlines()
+    assert listing == "['data', 'data/in.csv']"
+    assert Path(cwd) != folder
+    assert seen["artefacts"] == {"result.txt": "1,2\n"}
+    assert not Path(cwd).exists()  # the temporary folder is gone afterwards
+    assert not (folder / "result.txt").exists()
