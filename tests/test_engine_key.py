@@ -291,9 +291,8 @@ def test_explain_change_other_reasons() -> None:
     assert explain_change(old, key_inputs(edited(CHANGES_KEY["raises-exception tag"]))) == [
         "code cell 1 execution tags changed"
     ]
-    assert explain_change(old, key_inputs(nb45(), extra={"data.csv": "abc"})) == [
-        "dependencies changed"
-    ]
+    declared = key_inputs(nb45(), extra={"declared": {"data.csv": "abc"}})
+    assert explain_change(old, declared) == ["declared dependency `data.csv` changed"]
     swapped = explain_change(old, key_inputs(edited(CHANGES_KEY["code cells swapped"])))
     assert swapped == [
         "code cell 1 changed (cell 2 of the notebook)",
