@@ -193,8 +193,15 @@ def cat_artifact(record_id: int, artefact: str) -> None:
 
 
 def _diff_text(cache: NotebookCache, entry: CacheEntry, notebook: Path, color: bool) -> str:
-    import nbdime
-    from nbdime.prettyprint import PrettyPrintConfig, pretty_print_diff
+    try:
+        import nbdime
+        from nbdime.prettyprint import PrettyPrintConfig, pretty_print_diff
+    except ImportError:
+        # optional: nbdime pulls in jupyter_server, whose jsonschema formats add ~1 s to
+        # every `import nbformat`, i.e. to every build and every command
+        raise click.ClickException(
+            "`nbcache cache diff-nb` needs nbdime: pip install 'sphinx-nbcache[diff]'"
+        ) from None
 
     cached = cache.load_notebook(entry)
     other = options.read(notebook)
