@@ -19,8 +19,10 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from .errors import ArtefactError, ExecutionError
 from .executor import ExecutionResult, async_execute_notebook
-from .files import safe_join
+from .files import relative_inside, safe_join
+from .hashing import kernel_of
 
 
 @dataclass
@@ -111,17 +113,29 @@ async def _run_all(
             started += 1
             if on_start is not None:
                 on_start(job, started, total)
-            with _workdir(job) as cwd:
-                result = await async_execute_notebook(
-                    job.nb,
-                    cwd,
-                    kernel_name=job.kernel_name,
-                    timeout=job.timeout,
-                    notebook_timeout=job.notebook_timeout,
-                    allow_errors=job.allow_errors,
-                    env=job.env,
-                    exclude=job.exclude,
-                    source_path=job.source_path,
+            try:
+                with _workdir(job) as cwd:
+                    result = await async_execute_notebook(
+                        job.nb,
+                        cwd,
+                        kernel_name=job.kernel_name,
+                        timeout=job.timeout,
+                        notebook_timeout=job.notebook_timeout,
+                        allow_errors=job.allow_errors,
+                        env=job.env,
+                        exclude=job.exclude,
+                        source_path=job.source_path,
+                    )
+                    done += 1
+                    if on_result is not None:
+                        on_result(job, result, done, total)
+            except _AssetError as exc:  # this job's failure, not the batch's
+                default_kernel, language = kernel_of(job.nb)
+                result = ExecutionResult(
+                    nb=job.nb,
+                    kernel=job.kernel_name or default_kernel,
+                    language=language,
+                    error=ExecutionError(str(exc), ename="AssetError"),
                 )
                 done += 1
                 if on_result is not None:
@@ -129,6 +143,10 @@ async def _run_all(
             return result
 
     return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+class _AssetError(Exception):
+    """An asset of a job cannot be copied into its temporary folder."""
 
 
 class _workdir:
@@ -143,13 +161,19 @@ class _workdir:
             return Path(self.job.cwd)
         self.tmp = tempfile.mkdtemp(prefix="nbcache-run-")
         for rel in self.job.assets:
-            src = safe_join(Path(self.job.cwd), rel)
-            dst = safe_join(Path(self.tmp), rel)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                shutil.copytree(src, dst, dirs_exist_ok=True)
-            else:
-                shutil.copy2(src, dst)
+            try:
+                src = Path(self.job.cwd) / relative_inside(rel, self.job.cwd)
+                dst = safe_join(Path(self.tmp), rel)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.is_dir():
+                    shutil.copytree(src, dst, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(src, dst)
+            except (OSError, ArtefactError) as exc:
+                self.__exit__()  # __exit__ is not called when __enter__ raises
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                message = f"{self.job.name}: asset '{rel}' cannot be used: {reason}"
+                raise _AssetError(message) from None
         return Path(self.tmp)
 
     def __exit__(self, *exc: object) -> None:
