@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -282,3 +283,24 @@ def test_assets_run_in_a_folder_holding_only_them(tmp_path: Path) -> None:
     assert seen["artefacts"] == {"result.txt": "1,2\n"}
     assert not Path(cwd).exists()  # the temporary folder is gone afterwards
     assert not (folder / "result.txt").exists()
+
+
+def test_a_missing_or_escaping_asset_fails_only_its_own_job(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    before = set(Path(tempfile.gettempdir()).glob("nbcache-run-*"))
+    results = execute_many(
+        [
+            Job(nb=make_nb("print(1)"), cwd=folder, name="missing", assets=["nope.csv"]),
+            Job(nb=make_nb("print(2)"), cwd=folder, name="escape", assets=["../secret.txt"]),
+            Job(nb=make_nb("print('fine')"), cwd=folder, name="fine"),
+        ],
+        max_jobs=3,
+    )
+    missing, escape, fine = results
+    assert missing.error is not None and "nope.csv" in str(missing.error)
+    assert escape.error is not None and "secret.txt" in str(escape.error)
+    assert fine.ok, fine.error
+    assert text_of(code_cells(fine.nb)[0]) == "fine\n"
+    assert set(Path(tempfile.gettempdir()).glob("nbcache-run-*")) == before
