@@ -120,12 +120,10 @@ def recorded_dependencies(
         for p in candidates
         if p not in written and p.is_file() and is_project_file(p, root, excluded)
     )
-    digests = (hasher.hashes(files) if hasher else {str(p): sha256_file(p) for p in files})
+    digests = hasher.hashes(files) if hasher else {str(p): sha256_file(p) for p in files}
     out: dict[str, Any] = {
         "files": {
-            p.relative_to(root).as_posix(): digests[str(p)]
-            for p in files
-            if digests.get(str(p))
+            p.relative_to(root).as_posix(): digests[str(p)] for p in files if digests.get(str(p))
         },
         "python": io.get("python"),
         "executable": io.get("executable"),
@@ -157,12 +155,30 @@ def distributions(top_level_names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+class InstalledVersions:
+    """Installed distribution versions, looked up once per instance (one build)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, str | None] = {}
+
+    def get(self, dist: str) -> str | None:
+        if dist not in self._memo:
+            from importlib import metadata
+
+            try:
+                self._memo[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                self._memo[dist] = None
+        return self._memo[dist]
+
+
 def dependency_changes(
     deps: Mapping[str, Any],
     root: Path,
     hasher: FileHasher,
     *,
     check_packages: bool = True,
+    versions: InstalledVersions | None = None,
 ) -> list[str]:
     """Reasons why a record's recorded dependencies no longer hold (empty: still valid)."""
     reasons: list[str] = []
@@ -179,14 +195,11 @@ def dependency_changes(
     if check_packages and deps.get("executable") == sys.executable:
         if deps.get("python") and deps["python"] != sys.version.split()[0]:
             reasons.append(f"Python {deps['python']} -> {sys.version.split()[0]}")
-        from importlib import metadata
-
+        versions = versions or InstalledVersions()
         for dist, version in (deps.get("packages") or {}).items():
-            try:
-                now_version = metadata.version(dist)
-            except metadata.PackageNotFoundError:
+            now_version = versions.get(dist)
+            if now_version is None:
                 reasons.append(f"`{dist}` {version} was uninstalled")
-                continue
-            if now_version != version:
+            elif now_version != version:
                 reasons.append(f"`{dist}` {version} -> {now_version}")
     return reasons

@@ -27,7 +27,7 @@ from sphinx_nbcache.engine import (
     key_inputs,
     read_notebook,
 )
-from sphinx_nbcache.engine.deps import FileHasher, dependency_changes
+from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency_changes
 from sphinx_nbcache.engine.hashing import explain_change
 
 from .settings import NotebookSettings, kernel_name, notebook_settings
@@ -105,6 +105,7 @@ class Planner:
         self.confdir = Path(confdir).absolute()
         self.store = store
         self.hasher = FileHasher(store)
+        self.versions = InstalledVersions()
         root = config.nbcache_dependency_root
         self.root = (self.confdir / root).absolute() if root else self.srcdir
 
@@ -156,6 +157,7 @@ class Planner:
             self.root,
             self.hasher,
             check_packages=self.config.nbcache_env_fingerprint == "packages",
+            versions=self.versions,
         )
 
     def plan(self, docname: str, path: str | Path) -> Plan | None:
