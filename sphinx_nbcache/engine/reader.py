@@ -94,7 +94,7 @@ def _read_ipynb(text: str, source: str) -> NotebookNode:
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for bad documents
-        raise NotebookReadError(f"{source}: not a valid notebook: {exc}") from None
+        raise NotebookReadError(f"{source}: not a valid notebook: {_first_line(exc)}") from None
     return nb
 
 
@@ -111,8 +111,16 @@ def _read_jupytext(text: str, fmt: str, source: str) -> NotebookNode:
             "use .ipynb or a jupytext format such as md:myst or py:percent"
         ) from None
     except Exception as exc:
-        raise NotebookReadError(f"{source}: cannot be read as {fmt!r}: {exc}") from None
+        raise NotebookReadError(
+            f"{source}: cannot be read as {fmt!r}: {_first_line(exc)}"
+        ) from None
     return nb
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an error: jsonschema's validation errors go on for a page."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def is_text_notebook(path: str | os.PathLike[str]) -> bool:
