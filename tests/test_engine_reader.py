@@ -103,3 +103,13 @@ def test_markdown_notebook_detection(tmp_path: Path) -> None:
     assert is_text_notebook(notebook)
     assert not is_text_notebook(page)
     assert not is_text_notebook(tmp_path / "missing.md")
+
+
+def test_invalid_text_notebook_metadata_is_one_line(tmp_path: Path) -> None:
+    # jupytext validates the notebook; jsonschema's message spans many lines
+    path = tmp_path / "nb.md"
+    path.write_text(
+        "---\nkernelspec:\n  name: python3\n---\n\n```{code-cell}\n1\n```\n", encoding="utf-8"
+    )
+    message = read_error(path)
+    assert "'display_name' is a required property" in message
