@@ -1,0 +1,69 @@
+"""Execution modes, per-notebook overrides, kernel aliases, and MIME choice per builder."""
+
+from __future__ import annotations
+
+import pytest
+from buildutil import build, copy_project, warnings
+
+
+@pytest.fixture
+def project(rootdir, tmp_path, monkeypatch):
+    return copy_project(rootdir, "build-modes", tmp_path, monkeypatch)
+
+
+def test_cache_mode_default(make_app, project):
+    app = build(make_app, project.src)
+    assert warnings(app) == []
+    # nbsphinx's `execute: never` keeps "never" from running; the alias finds python3
+    assert project.executed() == ["fresh", "rich", "stored"]
+    assert "computed now" in project.text("stored")
+    assert "fresh output" in project.text("fresh")
+    assert project.report()["never"]["status"] == "off"
+
+
+def test_off_mode_renders_stored_outputs(make_app, project):
+    build(make_app, project.src, confoverrides={"nbcache_execution_mode": "off"})
+    assert project.executed() == []
+    assert "stored in the file" in project.text("stored")
+    assert {r["status"] for r in project.report().values()} == {"off"}
+
+
+def test_auto_mode_executes_only_notebooks_without_outputs(make_app, project):
+    build(make_app, project.src, confoverrides={"nbcache_execution_mode": "auto"})
+    assert project.executed() == ["fresh", "rich"]
+    assert "stored in the file" in project.text("stored")
+
+
+def test_force_mode_executes_every_build(make_app, project):
+    overrides = {"nbcache_execution_mode": "force"}
+    build(make_app, project.src, confoverrides=overrides)
+    assert project.executed() == ["fresh", "rich", "stored"]
+    build(make_app, project.src, confoverrides=overrides)
+    assert project.executed() == ["fresh", "rich", "stored"]
+
+
+def test_exclude_patterns(make_app, project):
+    build(make_app, project.src, confoverrides={"nbcache_exclude_patterns": ["st*.ipynb"]})
+    assert project.executed() == ["fresh", "rich"]
+    assert project.report()["stored"]["status"] == "excluded"
+    assert "stored in the file" in project.text("stored")
+
+
+def test_each_builder_gets_its_mime_type(make_app, project):
+    build(make_app, project.src)
+    assert project.executed() == ["fresh", "rich", "stored"]
+    bold = project.page("rich").find("b", class_="rich-html")
+    assert bold is not None and bold.get_text() == "bold html"
+
+    # latex and text reuse the cache: nothing executes again
+    latex = build(make_app, project.src, buildername="latex")
+    assert project.executed() == []
+    tex = next((latex.outdir).glob("*.tex")).read_text()
+    assert r"\alpha + \beta" in tex
+    assert "bold html" not in tex
+
+    text = build(make_app, project.src, buildername="text")
+    assert project.executed() == []
+    page = (text.outdir / "rich.txt").read_text()
+    assert "plain rich repr" in page
+    assert "bold html" not in page and r"\alpha" not in page
