@@ -120,8 +120,10 @@ async def async_execute_notebook(
         resources={"metadata": {"path": str(cwd)}},
         on_cell_execute=on_cell_execute,
         on_cell_executed=on_cell_executed,
-        # ipykernel warns on every start that TCP is unencrypted: noise in every build log
-        extra_arguments=["--IPKernelApp.log_level=ERROR"] if language == "python" else [],
+        # ipykernel logs on every start that TCP is unencrypted, and at shutdown an ERROR
+        # "KeyboardInterrupt caught in kernel" (jupyter_client always interrupts before it
+        # shuts a kernel down): noise in every build log. Cell errors arrive as messages.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"] if language == "python" else [],
     )
     kernel_env = {**os.environ, **(env or {})}
     use_probe = language == "python"
