@@ -100,3 +100,24 @@ def test_priority_override(app):
 def test_unknown_warning_can_be_suppressed(app):
     app.build()
     assert warnings_of(app) == []
+
+
+def test_latex_environment_is_not_wrapped_again(make_app, tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    align = r"\begin{align} a &= b \\ c &= d \end{align}"
+    cell = new_code_cell(
+        "Latex(...)",
+        outputs=[new_output("display_data", data={"text/latex": align, "text/plain": "L"})],
+    )
+    (tmp_path / "conf.py").write_text('extensions = ["sphinx_nbcache"]\n')
+    (tmp_path / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   nb\n")
+    nbformat.write(new_notebook(cells=[cell]), tmp_path / "nb.ipynb")
+    for builder, page in (("html", "nb.html"), ("latex", "*.tex")):
+        app = make_app(builder, srcdir=tmp_path, confoverrides=OFF)
+        app.build()
+        app.cleanup()
+        out = next(Path(app.outdir).glob(page)).read_text(encoding="utf-8")
+        assert r"\begin{align} a &= b" in out.replace("&amp;", "&")
+        assert r"\begin{split}" not in out

@@ -173,7 +173,10 @@ def _render_mime(
             option += nodes.raw("", latex, format="latex")
             option["formats"] = ["latex"]
         else:
-            option += nodes.math_block(math, math, nowrap=False, number=None)
+            # an environment (align, equation...) is complete math: wrapping it again in
+            # \[...\] / split would nest environments, which LaTeX and MathJax reject
+            nowrap = bool(_MATH_ENVIRONMENT.match(math))
+            option += nodes.math_block(math, math, nowrap=nowrap, number=None)
     elif mime in images.SUFFIXES:
         try:
             content = images.decode(mime, value)
