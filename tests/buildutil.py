@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,13 @@ class Project:
         base = builddir or self.html
         rows = json.loads((base / "nbcache-report.json").read_text())["notebooks"]
         return {row["docname"]: row for row in rows}
+
+
+def write_later(path: Path, text: str) -> None:
+    """Write ``text`` with an mtime later than any build so far, whatever the file system."""
+    path.write_text(text)
+    later = time.time() + 2
+    os.utime(path, (later, later))
 
 
 def copy_project(rootdir: Path, name: str, tmp_path: Path, monkeypatch: Any) -> Project:

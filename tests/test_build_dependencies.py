@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from buildutil import build, copy_project, warnings
+from buildutil import build, copy_project, warnings, write_later
 
 from sphinx_nbcache.engine import NotebookCache
 
@@ -16,13 +16,6 @@ ALL = ["declared", "helper_user", "independent", "reads_numpy", "reads_open", "r
 @pytest.fixture
 def project(rootdir, tmp_path, monkeypatch):
     return copy_project(rootdir, "build-deps", tmp_path, monkeypatch)
-
-
-def _write(path, text):
-    path.write_text(text)
-    # a later mtime than the last build, whatever the file system's resolution
-    later = time.time() + 2
-    os.utime(path, (later, later))
 
 
 def _records(project):
@@ -50,21 +43,21 @@ def test_recorded_dependencies_drive_reexecution(make_app, project):
     assert "hello from helpers v1" in project.text("helper_user")
 
     # a file nobody read: nothing happens
-    _write(project.src / "unrelated.txt", "changed")
+    write_later(project.src / "unrelated.txt", "changed")
     build(make_app, project.src)
     assert project.executed() == []
 
     # the helper module: exactly its importer executes, and shows the new output
-    _write(project.src / "helpers.py", 'def greet():\n    return "hello from helpers v2"\n')
+    write_later(project.src / "helpers.py", 'def greet():\n    return "hello from helpers v2"\n')
     build(make_app, project.src)
     assert project.executed() == ["helper_user"]
     assert "hello from helpers v2" in project.text("helper_user")
     assert project.report()["helper_user"]["reason"] == "`helpers.py` changed"
 
     # data read with open, pandas.read_csv and numpy.loadtxt
-    _write(project.src / "open.csv", "a,b\n1,99\n")
-    _write(project.src / "pandas.csv", "a,b\n30,40\n")
-    _write(project.src / "numpy.txt", "50 60\n70 80\n")
+    write_later(project.src / "open.csv", "a,b\n1,99\n")
+    write_later(project.src / "pandas.csv", "a,b\n30,40\n")
+    write_later(project.src / "numpy.txt", "50 60\n70 80\n")
     build(make_app, project.src)
     assert project.executed() == ["reads_numpy", "reads_open", "reads_pandas"]
     assert "open saw 1,99" in project.text("reads_open")
@@ -81,8 +74,8 @@ def test_recorded_dependencies_drive_reexecution(make_app, project):
 
     # a file changed and changed back (a branch switch and back): nothing executes
     original = (project.src / "helpers.py").read_text()
-    _write(project.src / "helpers.py", "def greet():\n    return 'other branch'\n")
-    _write(project.src / "helpers.py", original)
+    write_later(project.src / "helpers.py", "def greet():\n    return 'other branch'\n")
+    write_later(project.src / "helpers.py", original)
     build(make_app, project.src)
     assert project.executed() == []
 
@@ -94,13 +87,13 @@ def test_declared_dependencies_and_env_vars(make_app, project, monkeypatch):
     assert project.executed() == ALL
 
     # declared in notebook metadata, relative to the notebook
-    _write(project.src / "declared.txt", "declared v2")
+    write_later(project.src / "declared.txt", "declared v2")
     build(make_app, project.src, confoverrides=overrides)
     assert project.executed() == ["declared"]
     assert project.report()["declared"]["reason"] == "declared dependency `declared.txt` changed"
 
     # declared in conf.py with a glob
-    _write(project.src / "settings" / "main.toml", "level = 2")
+    write_later(project.src / "settings" / "main.toml", "level = 2")
     build(make_app, project.src, confoverrides=overrides)
     assert project.executed() == ["declared"]
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import time
 
 import pytest
-from buildutil import build, copy_project
+from buildutil import build, copy_project, write_later
 
 from sphinx_nbcache.engine import NotebookCache
 
@@ -15,12 +13,6 @@ from sphinx_nbcache.engine import NotebookCache
 @pytest.fixture
 def project(rootdir, tmp_path, monkeypatch):
     return copy_project(rootdir, "build-deps", tmp_path, monkeypatch)
-
-
-def _write(path, text):
-    path.write_text(text)
-    later = time.time() + 2
-    os.utime(path, (later, later))
 
 
 def _status(nbcache, src, *args):
@@ -42,9 +34,9 @@ def test_status_explains_each_decision(make_app, nbcache, project):
     assert nbcache("status", project.src, "--check").exit_code == 0
 
     # each kind of change, with the reason the build will give
-    _write(project.src / "helpers.py", 'def greet():\n    return "v2"\n')
+    write_later(project.src / "helpers.py", 'def greet():\n    return "v2"\n')
     nb = project.src / "reads_open.ipynb"
-    _write(nb, nb.read_text().replace("print('open saw'", "print('open now saw'"))
+    write_later(nb, nb.read_text().replace("print('open saw'", "print('open now saw'"))
     cache = NotebookCache(project.src / ".nbcache")
     independent = next(r for r in cache.list_records() if r.uri == "independent.ipynb")
     # pretend the record was made with another numpy (edit the stored record, not the code)

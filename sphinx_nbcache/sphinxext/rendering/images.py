@@ -12,8 +12,9 @@ import base64
 import binascii
 import hashlib
 import os
-import tempfile
 from pathlib import Path
+
+from sphinx_nbcache.engine.files import atomic_write_bytes
 
 #: file suffix per MIME type of a file we write
 SUFFIXES: dict[str, str] = {
@@ -57,17 +58,8 @@ def write_image(folder: Path, content: bytes, mime: str) -> Path:
     """
     suffix = SUFFIXES.get(mime, ".bin")
     path = folder / (hashlib.sha256(content).hexdigest() + suffix)
-    if path.exists():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if not path.exists():
+        atomic_write_bytes(path, content)
     return path
 
 
