@@ -13,10 +13,11 @@ from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.hashing import normalise_source
 
-from .state import store_for
+from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -53,26 +54,43 @@ def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode 
     return merged
 
 
+def _load_executed(store: NotebookCache, key: str, attempts: int = 3) -> NotebookNode | None:
+    """The executed (or partly executed) notebook stored under ``key``, if any.
+
+    Another build sharing the cache may replace the record between the look-up and the read
+    (its files are then removed): look the key up again rather than fail.
+    """
+    for attempt in range(attempts):
+        entry = store.lookup(key)
+        try:
+            if entry is not None:
+                return store.load_notebook(entry)
+            failure = store.lookup_failure(key)
+            return store.load_failure_notebook(failure) if failure is not None else None
+        except (NbCacheError, FileNotFoundError):
+            if attempt == attempts - 1:
+                raise NbCacheError(
+                    f"the cached outputs of key {key[:12]} vanished while being read "
+                    "(another build replaced them); build again"
+                ) from None
+    return None
+
+
 def notebook_for_rendering(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
     """The notebook to render for ``docname``: the source ``nb`` with outputs filled in."""
-    outcome: dict[str, Any] | None = getattr(env, "nbcache_outcomes", {}).get(docname)
+    state = env_state(env)
+    outcome: dict[str, Any] | None = state.outcomes.get(docname)
     if outcome is None:
         return nb
-    env.nbcache_data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
+    state.data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
     if outcome["status"] in _FROM_FILE or not outcome.get("key"):
         return nb
-    store = store_for(env)
     try:
-        entry = store.lookup(outcome["key"])
-        if entry is not None:
-            executed = store.load_notebook(entry)
-        else:
-            failure = store.lookup_failure(outcome["key"])
-            if failure is None:
-                return nb
-            executed = store.load_failure_notebook(failure)
+        executed = _load_executed(store_for(env), outcome["key"])
     except NbCacheError as exc:
         logger.warning("%s", exc, type="nbcache", subtype="cache", location=docname)
+        return nb
+    if executed is None:
         return nb
     merged = merge_outputs(nb, executed)
     if merged is None:
