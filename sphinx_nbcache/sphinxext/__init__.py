@@ -8,13 +8,14 @@ from sphinx.application import Sphinx
 
 from sphinx_nbcache import __version__
 
-from . import config, execution, report, sources, state
+from . import compat, config, execution, report, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Set up sphinx-nbcache (called through ``sphinx_nbcache.setup``)."""
     app.setup_extension("myst_parser")
     config.register(app)
+    app.connect("config-inited", compat.adopt_peer_values, priority=390)
     app.connect("config-inited", config.validate, priority=400)
     app.connect("config-inited", sources.register_suffixes, priority=450)
     app.connect("config-inited", sources.exclude_cache_folder, priority=450)
