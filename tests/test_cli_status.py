@@ -41,7 +41,7 @@ def test_status_explains_each_decision(make_app, nbcache, project):
     independent = next(r for r in cache.list_records() if r.uri == "independent.ipynb")
     # pretend the record was made with another numpy (edit the stored record, not the code)
     deps = dict(independent.dependencies, packages={"numpy": "0.0.1"})
-    cache.models.CacheRecord.update(dependencies=json.dumps(deps)).where(
+    cache.models.CacheRecord.update(deps=json.dumps(deps)).where(
         cache.models.CacheRecord.id == independent.id
     ).execute()
     declared = next(r for r in cache.list_records() if r.uri == "declared.ipynb")

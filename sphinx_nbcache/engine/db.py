@@ -64,7 +64,8 @@ def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
         data = pw.TextField(default="{}")  # JSON: execution data
         artefacts = pw.TextField(default="[]")  # JSON: relative POSIX paths
         inputs = pw.TextField(default="{}")  # JSON: KeyInputs, to explain staleness
-        dependencies = pw.TextField(default="{}")  # JSON: what the run read
+        # JSON: what the run read ("dependencies" would shadow peewee's Model.dependencies())
+        deps = pw.TextField(column_name="dependencies", default="{}")
 
         class Meta:
             table_name = "cache_records"
@@ -250,7 +251,7 @@ class Database:
 
 def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
     # Drop the inherited state without closing the parent's sqlite handle from the child.
-    old._state.reset()
+    old._state.reset()  # type: ignore[attr-defined]
     return old
 
 

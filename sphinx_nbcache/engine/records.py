@@ -42,7 +42,7 @@ class CacheEntry:
             data=json.loads(row.data),
             artefacts=tuple(json.loads(row.artefacts)),
             inputs=json.loads(row.inputs),
-            dependencies=json.loads(row.dependencies),
+            dependencies=json.loads(row.deps),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -188,7 +188,7 @@ class NotebookCache:
                     data=json.dumps(dict(data or {}), default=str),
                     artefacts=json.dumps(sorted(artefact_files)),
                     inputs=json.dumps(inputs.to_json()),
-                    dependencies=json.dumps(dict(dependencies or {}), default=str),
+                    deps=json.dumps(dict(dependencies or {}), default=str),
                 )
                 m.Source.replace(
                     uri=uri, hashkey=inputs.key(), inputs=row.inputs, updated=now
