@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -32,7 +32,7 @@ class ConfigValue:
     choices: tuple[Any, ...] = ()
     #: extra check: returns an error text, or None when the value is fine
     check: Callable[[Any], str | None] | None = field(default=None, compare=False)
-    rebuild: str = "env"
+    rebuild: Literal["", "env", "html"] = "env"
 
     @property
     def full_name(self) -> str:

@@ -25,7 +25,7 @@ from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .plan import CACHED, EXECUTE, FAILED, Plan, Planner
-from .state import close_stores, store_for
+from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ def get_outdated(
     Their record vanished, a recorded or declared dependency changed content, or a package
     they imported changed version. Cheap: no notebook is read, stat-cached hashes only.
     """
-    data: dict[str, dict[str, Any]] = env.nbcache_data
+    state = env_state(env)
+    data = state.data
     unchanged = [d for d in data if d in env.found_docs and d not in added and d not in changed]
     if not unchanged:
         return []
@@ -63,8 +64,8 @@ def get_outdated(
                 outdated.add(docname)
     finally:
         close_stores()
-    if outdated and env.nbcache_table_docs:
-        outdated |= env.nbcache_table_docs & env.found_docs
+    if outdated and state.table_docs:
+        outdated |= state.table_docs & env.found_docs
     return sorted(outdated)
 
 
@@ -72,8 +73,7 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     """``env-before-read-docs``: execute what is stale among the documents to read."""
     store = store_for(env)
     outcomes: dict[str, dict[str, Any]] = {}
-    env.nbcache_outcomes = outcomes
-    env.nbcache_build = {"executed": 0, "cached": 0, "failed": 0, "seconds": 0.0}
+    env_state(env).outcomes = outcomes
     try:
         planner = _planner(app, env)
         plans = _plan_all(planner, env, docnames)
@@ -147,7 +147,8 @@ def _execute(
 ) -> None:
     config = app.config
     store = store_for(env)
-    cache_dir = Path(env.nbcache_cache_path)
+    state = env_state(env)
+    cache_dir = Path(state.cache_path)
     exclude = [cache_dir, Path(app.outdir), Path(app.doctreedir)]
     jobs = []
     for plan in todo:
@@ -196,7 +197,7 @@ def _execute(
             outcomes[plan.docname] = plan.outcome(
                 status=EXECUTED, seconds=round(result.seconds, 3), record_id=entry.id
             )
-            env.nbcache_build["executed"] += 1
+            state.executed += 1
             verdict = f"executed in {result.seconds:.1f} s"
         else:
             assert result.error is not None
@@ -216,7 +217,7 @@ def _execute(
             outcome["cell_index"] = result.error.cell_index
             outcomes[plan.docname] = outcome
             _warn_failure(plan.docname, outcome, remembered=False)
-            env.nbcache_build["failed"] += 1
+            state.failed += 1
             verdict = "failed"
         if config.nbcache_show_progress:
             logger.info(
@@ -230,7 +231,7 @@ def _execute(
             )
 
     execute_many(jobs, max_jobs=max_jobs, on_result=on_result)
-    env.nbcache_build["seconds"] = time.perf_counter() - started
+    state.seconds = time.perf_counter() - started
 
 
 def _warn_failure(docname: str, outcome: dict[str, Any], remembered: bool) -> None:

@@ -15,6 +15,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_nbcache.engine.files import atomic_write_bytes
 
+from .state import env_state
+
 logger = logging.getLogger(__name__)
 
 REPORT_NAME = "nbcache-report.json"
@@ -27,12 +29,13 @@ def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
     A notebook not read in this build shows ``cached`` with the reason ``unchanged`` when
     its page came from the cache earlier.
     """
-    this_build: dict[str, dict[str, Any]] = getattr(env, "nbcache_outcomes", {})
+    state = env_state(env)
+    this_build = state.outcomes
     rows = []
-    for docname in sorted(getattr(env, "nbcache_data", {})):
+    for docname in sorted(state.data):
         if docname not in env.found_docs:
             continue
-        row = dict(env.nbcache_data[docname])
+        row = dict(state.data[docname])
         if docname in this_build:
             row = {k: v for k, v in this_build[docname].items() if k != "traceback"}
         elif row.get("status") == "executed":
@@ -47,16 +50,16 @@ def build_finished(app: Sphinx, exception: Exception | None) -> None:
         return
     env = app.env
     rows = notebook_report(env)
-    counts = getattr(env, "nbcache_build", None) or {"executed": 0, "failed": 0, "seconds": 0.0}
-    read_now = getattr(env, "nbcache_outcomes", {})
+    state = env_state(env)
+    read_now = state.outcomes
     from_cache = sum(1 for o in read_now.values() if o.get("status") == "cached")
     if rows:
         logger.info(
             "nbcache: %d executed, %d from cache, %d failed (%.1f s)",
-            counts["executed"],
+            state.executed,
             from_cache,
             sum(1 for o in read_now.values() if o.get("status") == "failed"),
-            counts["seconds"],
+            state.seconds,
         )
     payload = {"notebooks": rows}
     atomic_write_bytes(
@@ -75,7 +78,7 @@ class ExecutionTableDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        self.env.nbcache_table_docs.add(self.env.docname)
+        env_state(self.env).table_docs.add(self.env.docname)
         return [execution_table("")]
 
 

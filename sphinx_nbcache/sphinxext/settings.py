@@ -60,11 +60,11 @@ def _overrides(metadata: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("allow_errors", "timeout"):
             if key in nbsphinx:
                 out[key] = nbsphinx[key]
-    ours = metadata.get("nbcache")
-    if isinstance(ours, Mapping):
+    own = metadata.get("nbcache")
+    if isinstance(own, Mapping):
         for key in ("execution_mode", "timeout", "notebook_timeout", "allow_errors", "kernel"):
-            if key in ours:
-                out[key] = ours[key]
+            if key in own:
+                out[key] = own[key]
     return out
 
 

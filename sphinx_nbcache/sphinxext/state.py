@@ -1,14 +1,15 @@
-"""Per-build state: the store of this process, and the execution data kept in the environment.
+"""Per-build state: the store of this process, and our data kept in the environment.
 
-``env.nbcache_outcomes`` holds this build's decisions, made in the main process before
-reading (forked ``-j`` readers inherit them). ``env.nbcache_data`` holds, per notebook
-document, what the page was rendered from; it is purged and merged with the document like any
-other per-document data.
+Everything lives in one :class:`EnvState` on the environment (``env.nbcache_state``):
+``outcomes`` holds this build's decisions, made in the main process before reading (forked
+``-j`` readers inherit them); ``data`` holds, per notebook document, what its page was
+rendered from, purged and merged with the document like any other per-document data.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,32 @@ from sphinx_nbcache.engine import NotebookCache
 _STORES: dict[tuple[str, int], NotebookCache] = {}
 
 
+@dataclass
+class EnvState:
+    """sphinx-nbcache's data in the build environment (pickled with it)."""
+
+    cache_path: str = ""
+    #: per notebook document: the outcome its page was rendered from (kept across builds)
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: documents holding an ``nbcache-execution-table`` (kept across builds)
+    table_docs: set[str] = field(default_factory=set)
+    #: this build's decision per notebook read, made before reading
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: this build's counters
+    executed: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+
+def env_state(env: BuildEnvironment) -> EnvState:
+    """The :class:`EnvState` of ``env`` (created on first use)."""
+    state = getattr(env, "nbcache_state", None)
+    if state is None:
+        state = EnvState()
+        setattr(env, "nbcache_state", state)  # noqa: B010 - an attribute Sphinx does not declare
+    return state
+
+
 def cache_path(config: Config, confdir: str | os.PathLike[str]) -> Path:
     """The cache folder: ``nbcache_path`` (relative to ``conf.py``) or ``.nbcache`` there."""
     value = config.nbcache_path
@@ -30,7 +57,7 @@ def cache_path(config: Config, confdir: str | os.PathLike[str]) -> Path:
 
 def store_for(env: BuildEnvironment) -> NotebookCache:
     """This process's store for the project (a forked reader opens its own connection)."""
-    path = Path(env.nbcache_cache_path)
+    path = Path(env_state(env).cache_path)
     key = (str(path), os.getpid())
     store = _STORES.get(key)
     if store is None:
@@ -47,27 +74,26 @@ def close_stores() -> None:
 
 def init_env(app: Sphinx) -> None:
     """``builder-inited``: make sure the environment has our attributes."""
-    env = app.env
-    env.nbcache_cache_path = str(cache_path(app.config, app.confdir))
-    if not hasattr(env, "nbcache_data"):
-        env.nbcache_data = {}
-    env.nbcache_outcomes = {}
-    if not hasattr(env, "nbcache_table_docs"):
-        env.nbcache_table_docs = set()
+    state = env_state(app.env)
+    state.cache_path = str(cache_path(app.config, app.confdir))
+    state.outcomes = {}
+    state.executed = state.failed = 0
+    state.seconds = 0.0
 
 
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     """``env-purge-doc``."""
-    getattr(env, "nbcache_data", {}).pop(docname, None)
-    getattr(env, "nbcache_table_docs", set()).discard(docname)
+    state = env_state(env)
+    state.data.pop(docname, None)
+    state.table_docs.discard(docname)
 
 
 def merge_info(
     app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
 ) -> None:
     """``env-merge-info``: take the per-document data of ``docnames`` from a reader process."""
-    other_data: dict[str, Any] = getattr(other, "nbcache_data", {})
+    ours, theirs = env_state(env), env_state(other)
     for docname in docnames:
-        if docname in other_data:
-            env.nbcache_data[docname] = other_data[docname]
-    env.nbcache_table_docs |= set(docnames) & getattr(other, "nbcache_table_docs", set())
+        if docname in theirs.data:
+            ours.data[docname] = theirs.data[docname]
+    ours.table_docs |= set(docnames) & theirs.table_docs
