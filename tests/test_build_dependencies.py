@@ -103,3 +103,21 @@ def test_declared_dependencies_and_env_vars(make_app, project, monkeypatch):
     assert project.executed() == ALL
     reason = project.report()["independent"]["reason"]
     assert reason == "environment variable NBCACHE_TEST_SETTING changed"
+
+
+def test_lock_files_are_part_of_every_key(make_app, rootdir, tmp_path, monkeypatch):
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    lock = project.src / "requirements.txt"
+    lock.write_text("numpy==2.4.6\n")
+    overrides = {"nbcache_env_fingerprint": ["requirements.txt"]}
+    build(make_app, project.src, confoverrides=overrides)
+    assert project.executed() == ["alpha", "beta", "gamma"]
+
+    write_later(lock, "numpy==2.4.6\n")  # same content, new mtime
+    build(make_app, project.src, confoverrides=overrides)
+    assert project.executed() == []
+
+    write_later(lock, "numpy==2.4.7\n")
+    build(make_app, project.src, confoverrides=overrides)
+    assert project.executed() == ["alpha", "beta", "gamma"]
+    assert project.report()["beta"]["reason"] == "lock file `requirements.txt` changed"
