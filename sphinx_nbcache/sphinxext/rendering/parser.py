@@ -41,7 +41,8 @@ class NotebookParser(MystParser):
         try:
             nb = read_notebook_text(inputstring, fmt, source=str(path))
         except NotebookReadError as exc:
-            logger.warning(str(exc), type="nbcache", subtype="read", location=env.docname)
+            # an unreadable notebook is a failed notebook: one switch (nbcache.exec) for all
+            logger.warning(str(exc), type="nbcache", subtype="exec", location=env.docname)
             # an empty page, set up as myst sets up every page (its transforms expect it)
             super().parse("", document)
             return
