@@ -38,7 +38,7 @@ def test_concurrent_builds_share_the_cache(rootdir, tmp_path, monkeypatch):
             for n in (1, 2)
         ]
         for proc in procs:
-            out, err = proc.communicate(timeout=300)
+            _, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
             assert "WARNING" not in err and "ERROR" not in err, err
     for n in (1, 2):

@@ -19,6 +19,9 @@ def test_cache_mode_default(make_app, project):
     assert "computed now" in project.text("stored")
     assert "fresh output" in project.text("fresh")
     assert project.report()["never"]["status"] == "off"
+    # our own notebook metadata: nbcache: {execution_mode: off}
+    assert project.report()["metaoff"]["status"] == "off"
+    assert "metaoff stored" in project.text("metaoff")
 
 
 def test_off_mode_renders_stored_outputs(make_app, project):
@@ -39,6 +42,7 @@ def test_force_mode_executes_every_build(make_app, project):
     build(make_app, project.src, confoverrides=overrides)
     assert project.executed() == ["fresh", "rich", "stored"]
     build(make_app, project.src, confoverrides=overrides)
+    # per-notebook "off" (metaoff) and nbsphinx "never" beat the global force
     assert project.executed() == ["fresh", "rich", "stored"]
 
 

@@ -1,0 +1,52 @@
+"""Per-notebook settings from notebook metadata (ours, nbsphinx's, MyST-NB's)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sphinx_nbcache.sphinxext.settings import kernel_name, notebook_settings
+
+CONF = SimpleNamespace(
+    nbcache_execution_mode="cache",
+    nbcache_timeout=30,
+    nbcache_notebook_timeout=None,
+    nbcache_allow_errors=False,
+    nbcache_exclude_patterns=["drafts/*"],
+    nbcache_kernel="python3",
+    nbcache_kernel_aliases={"py": "python3"},
+)
+
+
+def test_precedence_ours_over_nbsphinx_over_mystnb():
+    metadata = {
+        "mystnb": {"execution_mode": "force", "execution_timeout": 5},
+        "nbsphinx": {"execute": "never", "allow_errors": True},
+        "nbcache": {"execution_mode": "auto"},
+    }
+    settings, problems = notebook_settings(CONF, metadata, "a.ipynb")
+    assert problems == []
+    assert settings.execution_mode == "auto"
+    assert settings.timeout == 5
+    assert settings.allow_errors is True
+
+
+def test_no_limit_spellings_and_exclusion():
+    settings, _ = notebook_settings(CONF, {"nbsphinx": {"timeout": -1}}, "drafts/x.ipynb")
+    assert settings.timeout is None
+    assert settings.excluded is True
+
+
+def test_bad_values_are_reported_and_ignored():
+    metadata = {"nbcache": {"execution_mode": "sometimes", "timeout": "soon", "kernel": 3}}
+    settings, problems = notebook_settings(CONF, metadata, "a.ipynb")
+    assert settings.execution_mode == "cache" and settings.timeout == 30
+    assert len(problems) == 3
+    assert problems[0].startswith("execution_mode 'sometimes' in the notebook metadata")
+
+
+def test_kernel_name_resolution():
+    settings, _ = notebook_settings(CONF, {}, "a.ipynb")
+    assert kernel_name(CONF, settings, {}) == "python3"
+    assert kernel_name(CONF, settings, {"kernelspec": {"name": "py"}}) == "python3"
+    override, _ = notebook_settings(CONF, {"nbcache": {"kernel": "ir"}}, "a.ipynb")
+    assert kernel_name(CONF, override, {"kernelspec": {"name": "py"}}) == "ir"
