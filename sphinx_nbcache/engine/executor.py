@@ -100,7 +100,10 @@ async def async_execute_notebook(
     excluded = [Path(p).absolute() for p in exclude]
     if source_path is not None:
         excluded.append(Path(source_path).absolute())
-    before = snapshot(cwd)
+    use_probe = language == "python"
+    # without a probe, artefacts are found by comparing the folder before and after; with
+    # one, walking a folder that may hold large data trees would be wasted work
+    before = {} if use_probe else snapshot(cwd)
     timings: dict[int, float] = {}
     current: dict[str, int] = {}
 
@@ -126,7 +129,6 @@ async def async_execute_notebook(
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"] if language == "python" else [],
     )
     kernel_env = {**os.environ, **(env or {})}
-    use_probe = language == "python"
 
     async def run() -> None:
         client.reset_execution_trackers()
