@@ -86,3 +86,17 @@ def test_bad_configuration_names_each_value(make_app, project):
             srcdir=project.src,
             confoverrides={"nbcache_execution_mode": "sometimes", "nbcache_jobs": 0},
         )
+
+
+def test_damaged_cache_stops_the_build_with_what_to_do(make_app, project):
+    cache_dir = project.src / ".nbcache"
+    cache_dir.mkdir()
+    (cache_dir / "nbcache.db").write_bytes(b"not a database at all" * 10)
+    with pytest.raises(SphinxError) as info:
+        build(make_app, project.src)
+    message = str(info.value)
+    assert "nbcache.db: database error (file is not a database)" in message
+    assert "run `nbcache clear`" in message
+    assert f"nbcache -p {cache_dir}" in message
+    assert (cache_dir / "nbcache.db").read_bytes() == b"not a database at all" * 10
+    assert project.executed() == []

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sphinx.util import logging
 from sphinx.util.console import bold
 
 from sphinx_nbcache.engine.deps import recorded_dependencies
+from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
@@ -36,6 +38,24 @@ class NotebookExecutionFailed(SphinxError):
     """Raised with ``nbcache_raise_on_error`` after every notebook ran."""
 
     category = "nbcache: notebook execution failed"
+
+
+class CacheUnusable(SphinxError):
+    """The cache cannot be used (damaged, foreign, newer, unwritable): say what to do."""
+
+    category = "nbcache: cache error"
+
+
+@contextmanager
+def _using_store(env: BuildEnvironment) -> Iterator[None]:
+    """Close this process's connection on the way out; turn store errors into one line."""
+    try:
+        yield
+    except NbCacheError as exc:
+        folder = env_state(env).cache_path
+        raise CacheUnusable(f"{exc}\n(this project's cache: nbcache -p {folder} ...)") from None
+    finally:
+        close_stores()  # never let a forked reader inherit the connection
 
 
 def _planner(app: Sphinx, env: BuildEnvironment) -> Planner:
@@ -55,15 +75,13 @@ def get_outdated(
     unchanged = [d for d in data if d in env.found_docs and d not in added and d not in changed]
     if not unchanged:
         return []
-    planner = _planner(app, env)
     outdated = set()
-    try:
+    with _using_store(env):
+        planner = _planner(app, env)
         for docname in unchanged:
             reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
             if reason is not None:
                 outdated.add(docname)
-    finally:
-        close_stores()
     if outdated and state.table_docs:
         outdated |= state.table_docs & env.found_docs
     return sorted(outdated)
@@ -74,7 +92,7 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     store = store_for(env)
     outcomes: dict[str, dict[str, Any]] = {}
     env_state(env).outcomes = outcomes
-    try:
+    with _using_store(env):
         planner = _planner(app, env)
         plans = _plan_all(planner, env, docnames)
         for plan in plans:
@@ -96,8 +114,6 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
             _execute(app, env, planner, todo, outcomes)
-    finally:
-        close_stores()  # never let a forked reader inherit the connection
     failures = [o for o in outcomes.values() if o["status"] == FAILED]
     if failures and app.config.nbcache_raise_on_error:
         lines = [f"  {o['source']}: {o['error']}" for o in failures]
