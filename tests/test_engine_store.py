@@ -297,6 +297,28 @@ def test_clear(tmp_path: Path, cache: NotebookCache) -> None:
     assert add_numbered(cache, 1).uri == "nb1.ipynb"
 
 
+def test_clear_keeps_other_open_connections_working(tmp_path: Path, cache: NotebookCache) -> None:
+    other = NotebookCache(cache.path)  # another process's view, connection open
+    add_numbered(other, 0)
+    cache.clear()
+    assert other.list_records() == []
+    # the database file was emptied, not replaced: what one adds, the other sees
+    added = add_numbered(other, 1)
+    assert [r.id for r in cache.list_records()] == [added.id]
+    other.close()
+
+
+def test_clear_removes_a_damaged_database(tmp_path: Path) -> None:
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    (folder / "nbcache.db").write_bytes(b"garbage" * 50)
+    cache = NotebookCache(folder)
+    with pytest.raises(CacheDatabaseError):
+        cache.list_records()
+    cache.clear()
+    assert cache.list_records() == []
+
+
 # -- failures ---------------------------------------------------------------------------------
 def test_failures_recorded_replaced_and_superseded(cache: NotebookCache) -> None:
     nb = executed_nb("x = 1", "1 / 0")

@@ -31,6 +31,7 @@ from . import hashing
 from .db import DB_NAME, Database
 from .errors import (
     ArtefactError,
+    CacheDatabaseError,
     NbCacheError,
     RecordNotFoundError,
     ValidationError,
@@ -304,11 +305,18 @@ class NotebookCache:
         return out
 
     def match(self, hashkey: str) -> CacheEntry | None:
-        """The record with this key, marked as accessed now (for eviction)."""
-        entry = self.lookup(hashkey)
-        if entry is not None:
-            self.touch([entry.id])
-        return entry
+        """The record with this key, marked as accessed now (for eviction).
+
+        Look-up and mark happen in one transaction, so an eviction cannot come in between.
+        """
+        m = self.models
+        with self.db.write():
+            row = m.CacheRecord.get_or_none(hashkey=hashkey)
+            if row is None:
+                return None
+            row.accessed = time.time()
+            row.save(only=[m.CacheRecord.accessed])
+            return CacheEntry.from_row(row)
 
     def touch(self, record_ids: Iterable[int]) -> None:
         """Mark records as accessed now, in one transaction."""
@@ -564,14 +572,32 @@ class NotebookCache:
 
     # -- everything -------------------------------------------------------------------------
     def clear(self) -> None:
-        """Delete every record, staged notebook, failure and file of this cache."""
-        with self._lock():
-            self.close()
-            for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
-                (self.path / name).unlink(missing_ok=True)
-            for kind in ("records", "failures"):
-                remove_tree(self.path / kind)
-            self._db = None
+        """Delete every record, staged notebook, failure and file of this cache.
+
+        A healthy database is emptied in one transaction (other processes may have it open;
+        its settings stay); a damaged one is deleted outright, which is the way out of it.
+        """
+        try:
+            self._clear_rows()
+        except CacheDatabaseError:
+            with self._lock():
+                self.close()
+                for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+                    (self.path / name).unlink(missing_ok=True)
+                for kind in ("records", "failures"):
+                    remove_tree(self.path / kind)
+                self._db = None
+
+    def _clear_rows(self) -> None:
+        m = self.models
+        with self.db.write():
+            records = [r.folder for r in m.CacheRecord.select(m.CacheRecord.folder)]
+            failures = [f.folder for f in m.Failure.select(m.Failure.folder)]
+            for model in (m.CacheRecord, m.Failure, m.StagedRecord, m.Source, m.FileStat):
+                model.delete().execute()
+        # only the folders whose rows were deleted: another process may be writing a new one
+        self._remove_folders("records", records)
+        self._remove_folders("failures", failures)
 
 
 def validate_executed(nb: NotebookNode, source: str = "<notebook>") -> None:
