@@ -17,6 +17,7 @@ from .mime import SelectMimeType, mime_priority
 from .nodes import VISITORS, ResolveOutputNodes
 from .parser import NotebookParser
 from .tags import CellDisplay, cell_display
+from .widgets import add_manager_to_widget_pages
 
 __all__ = [
     "CellDisplay",
@@ -39,6 +40,7 @@ def setup_rendering(app: Sphinx) -> None:
     app.add_post_transform(ResolveOutputNodes)
     app.add_css_file(CSS_FILE)
     app.connect("build-finished", _copy_static)
+    app.connect("html-page-context", add_manager_to_widget_pages)
 
 
 def _copy_static(app: Sphinx, exception: BaseException | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from docutils import nodes
 
-from . import images
+from . import images, widgets
 from .ansi import has_ansi
 from .mime import KNOWN_TYPES
 from .nodes import AnsiBlock, MimeBundle, MimeOption
@@ -33,6 +33,9 @@ class OutputContext(Protocol):
 
     @property
     def merge_streams(self) -> bool: ...
+
+    @property
+    def has_widget_state(self) -> bool: ...
 
     @property
     def stderr_mode(self) -> str: ...
@@ -184,9 +187,11 @@ def _render_mime(
             ctx.warn(str(exc), "mime", line)
             return None
         option += ctx.image(mime, content, metadata, line)
-    elif mime == "application/vnd.jupyter.widget-view+json":
-        # widgets need their state and JavaScript; the text/plain fallback is shown instead
-        return None
+    elif mime == widgets.WIDGET_VIEW:
+        if not ctx.has_widget_state:
+            return None  # a view without the notebook's widget state cannot render
+        option += widgets.view_node(value)
+        option["formats"] = ["html"]
     else:  # pragma: no cover - KNOWN_TYPES and the branches above agree
         return None
     return option

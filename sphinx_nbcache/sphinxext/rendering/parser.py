@@ -16,6 +16,7 @@ from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
 from .renderer import NotebookRenderer
 from .tokens import notebook_to_tokens
+from .widgets import state_node, widget_state
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,6 @@ class NotebookParser(MystParser):
         md_env: dict[str, object] = {}
         tokens = notebook_to_tokens(nb, md, md_env)
         md.renderer.render(tokens, md.options, md_env)
+        state = widget_state(nb)
+        if state is not None:
+            document += state_node(state)

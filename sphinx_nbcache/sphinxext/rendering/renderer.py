@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images
+from . import images, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -42,6 +42,10 @@ class NotebookRenderer(SphinxRenderer):
         return self.md_options["nbcache_notebook"]
 
     # -- the OutputContext protocol (see outputs.py) ---------------------------------------
+
+    @property
+    def has_widget_state(self) -> bool:
+        return widgets.widget_state(self.notebook) is not None
 
     @property
     def merge_streams(self) -> bool:
