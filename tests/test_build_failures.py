@@ -100,3 +100,19 @@ def test_damaged_cache_stops_the_build_with_what_to_do(make_app, project):
     assert f"nbcache -p {cache_dir}" in message
     assert (cache_dir / "nbcache.db").read_bytes() == b"not a database at all" * 10
     assert project.executed() == []
+
+
+def test_a_result_that_cannot_be_stored_fails_only_its_notebook(
+    make_app, rootdir, tmp_path, monkeypatch
+):
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    cache_dir = project.src / ".nbcache"
+    cache_dir.mkdir()
+    (cache_dir / "records").write_text("a file where the cache keeps its records folder")
+    app = build(make_app, project.src)
+    # every notebook still ran; each result that could not be stored is a warning
+    assert project.executed() == ["alpha", "beta", "gamma"]
+    found = [w for w in warnings(app) if "could not store the result" in w]
+    assert len(found) == 3, warnings(app)
+    assert all(w.endswith("[nbcache.cache]") for w in found)
+    assert {r["status"] for r in project.report().values()} == {"failed"}

@@ -20,6 +20,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.console import bold
 
+from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.deps import recorded_dependencies
 from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
@@ -195,46 +196,23 @@ def _execute(
 
     def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
         plan: Plan = job.payload
-        elapsed = time.perf_counter() - started
-        dependencies = recorded_dependencies(
-            result.io, planner.root, exclude=[*exclude, plan.path], hasher=planner.hasher
-        )
-        if result.ok:
-            entry = store.add_notebook(
-                result.nb,
-                store.uri_for(plan.path),
-                inputs=plan.inputs,
-                artefacts=result.artefacts,
-                data=result.data(),
-                dependencies=dependencies,
-                validate=False,
+        # runs inside the scheduler: an exception here would stop every other notebook
+        try:
+            outcome = _store_result(store, planner, plan, result, [*exclude, plan.path])
+        except (NbCacheError, OSError) as exc:
+            outcome = plan.outcome(status=FAILED, error=f"could not store the result: {exc}")
+            logger.warning(
+                "%s", outcome["error"], type="nbcache", subtype="cache", location=plan.docname
             )
-            plan.entry = entry
-            outcomes[plan.docname] = plan.outcome(
-                status=EXECUTED, seconds=round(result.seconds, 3), record_id=entry.id
-            )
+        outcomes[plan.docname] = outcome
+        if outcome["status"] == EXECUTED:
             state.executed += 1
             verdict = f"executed in {result.seconds:.1f} s"
         else:
-            assert result.error is not None
-            store.record_failure(
-                plan.key or "",
-                store.uri_for(plan.path),
-                result.nb,
-                error=str(result.error),
-                traceback=result.error.traceback,
-                cell_index=result.error.cell_index,
-                data={**result.data(), "dependencies": dependencies},
-            )
-            outcome = plan.outcome(
-                status=FAILED, seconds=round(result.seconds, 3), error=str(result.error)
-            )
-            outcome["traceback"] = result.error.traceback
-            outcome["cell_index"] = result.error.cell_index
-            outcomes[plan.docname] = outcome
-            _warn_failure(plan.docname, outcome, remembered=False)
             state.failed += 1
             verdict = "failed"
+            if result.error is not None:
+                _warn_failure(plan.docname, outcome, remembered=False)
         if config.nbcache_show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
@@ -243,11 +221,50 @@ def _execute(
                 plan.relpath,
                 verdict,
                 plan.reason,
-                elapsed,
+                time.perf_counter() - started,
             )
 
     execute_many(jobs, max_jobs=max_jobs, on_result=on_result)
     state.seconds = time.perf_counter() - started
+
+
+def _store_result(
+    store: NotebookCache,
+    planner: Planner,
+    plan: Plan,
+    result: ExecutionResult,
+    exclude: list[Path],
+) -> dict[str, Any]:
+    """Store a run (a record, or a failure with its partial notebook); return its outcome."""
+    dependencies = recorded_dependencies(
+        result.io, planner.root, exclude=exclude, hasher=planner.hasher
+    )
+    uri = store.uri_for(plan.path)
+    seconds = round(result.seconds, 3)
+    if result.error is None:
+        plan.entry = store.add_notebook(
+            result.nb,
+            uri,
+            inputs=plan.inputs,
+            artefacts=result.artefacts,
+            data=result.data(),
+            dependencies=dependencies,
+            validate=False,
+        )
+        return plan.outcome(status=EXECUTED, seconds=seconds, record_id=plan.entry.id)
+    error = result.error
+    store.record_failure(
+        plan.key or "",
+        uri,
+        result.nb,
+        error=str(error),
+        traceback=error.traceback,
+        cell_index=error.cell_index,
+        data={**result.data(), "dependencies": dependencies},
+    )
+    outcome = plan.outcome(status=FAILED, seconds=seconds, error=str(error))
+    outcome.update(traceback=error.traceback, cell_index=error.cell_index)
+    return outcome
 
 
 def _warn_failure(docname: str, outcome: dict[str, Any], remembered: bool) -> None:
