@@ -1,13 +1,13 @@
 """Execute the stale notebooks of a build, before reading starts, in the main process.
 
-``env-get-outdated`` adds notebooks whose cache record disappeared; ``env-before-read-docs``
-plans every notebook about to be read, executes the misses concurrently (one kernel each),
-stores the results and closes the store before any ``-j`` reader forks.
+``env-get-outdated`` adds notebooks whose record disappeared or whose inputs changed content;
+``env-before-read-docs`` plans every notebook about to be read, executes the misses
+concurrently (one kernel each), stores the results and closes the store before any ``-j``
+reader forks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -133,7 +133,7 @@ def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) 
     return plans
 
 
-def _restore_artefacts(store: Any, plan: Plan) -> None:
+def _restore_artefacts(store: NotebookCache, plan: Plan) -> None:
     """Put a cached notebook's artefacts in its folder, as executing it would have."""
     assert plan.entry is not None
     folder = plan.path.parent
@@ -144,15 +144,9 @@ def _restore_artefacts(store: Any, plan: Plan) -> None:
             data = stored.read_bytes()
         except OSError:
             continue
-        if target.is_file() and _same(target, data):
-            continue
-        atomic_write_bytes(target, data)
-
-
-def _same(path: Path, data: bytes) -> bool:
-    if path.stat().st_size != len(data):
-        return False
-    return hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+        unchanged = target.is_file() and target.stat().st_size == len(data)
+        if not (unchanged and target.read_bytes() == data):
+            atomic_write_bytes(target, data)
 
 
 def _execute(
