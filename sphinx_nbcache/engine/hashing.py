@@ -61,6 +61,19 @@ def cell_tags(cell: Mapping[str, Any]) -> list[str]:
     return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
+def code_cells(nb: NotebookNode) -> list[tuple[int, NotebookNode]]:
+    """``(index, cell)`` of the code cells that count: in order, blank ones left out.
+
+    An empty cell executes nothing and jupytext may drop it, so the key ignores it; merging
+    cached outputs and validating execution counts pair cells the same way.
+    """
+    return [
+        (index, cell)
+        for index, cell in enumerate(nb.cells)
+        if cell.get("cell_type") == "code" and normalise_source(cell.get("source", ""))
+    ]
+
+
 @dataclass(frozen=True)
 class KeyInputs:
     """Everything that goes into a notebook's cache key, kept to explain why a key changed."""
@@ -110,12 +123,8 @@ def key_inputs(
     """Collect the inputs of the cache key of ``nb``."""
     kernel, language = kernel_of(nb, default_kernel)
     cells = []
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
-            continue
+    for index, cell in code_cells(nb):
         source = normalise_source(cell.get("source", ""))
-        if not source:
-            continue  # an empty cell executes nothing; jupytext may drop it
         digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
         tags = tuple(sorted(set(cell_tags(cell)) & EXECUTION_TAGS))
         cells.append((index, digest, tags))

@@ -606,9 +606,7 @@ def validate_executed(nb: NotebookNode, source: str = "<notebook>") -> None:
     :raises ValidationError: naming the first cell out of order.
     """
     expected = 1
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code" or not hashing.normalise_source(cell.get("source", "")):
-            continue
+    for index, cell in hashing.code_cells(nb):
         if "skip-execution" in hashing.cell_tags(cell):
             continue  # never run, so no count; the next cell's count follows the previous
         count = cell.get("execution_count")

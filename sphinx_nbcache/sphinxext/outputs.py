@@ -15,7 +15,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.errors import NbCacheError
-from sphinx_nbcache.engine.hashing import normalise_source
+from sphinx_nbcache.engine.hashing import code_cells, normalise_source
 
 from .state import env_state, store_for
 
@@ -26,11 +26,7 @@ _FROM_FILE = ("off", "excluded")
 
 
 def _code_cells(nb: NotebookNode) -> list[NotebookNode]:
-    return [
-        c
-        for c in nb.cells
-        if c.get("cell_type") == "code" and normalise_source(c.get("source", ""))
-    ]
+    return [cell for _, cell in code_cells(nb)]
 
 
 def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode | None:
