@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from asyncio import CancelledError
 from collections.abc import Iterable, Mapping
@@ -20,16 +19,10 @@ from typing import Any
 from nbformat import NotebookNode
 
 from . import probe
+from .ansi import strip_ansi
 from .errors import ExecutionError
 from .files import IGNORED_DIRS, changed_files, snapshot
 from .hashing import kernel_of
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def strip_ansi(text: str) -> str:
-    """Remove ANSI colour codes (tracebacks from IPython carry them)."""
-    return _ANSI.sub("", text)
 
 
 @dataclass

@@ -8,10 +8,10 @@ themes' CSS applies; 256-colour and true-colour values become inline styles.
 from __future__ import annotations
 
 import html
-import re
 
-#: any CSI sequence (SGR and others), plus the two-character escapes (ESC c, ESC ( B ...)
-_ESCAPE = re.compile(r"\x1b\[([0-9;:?]*)([@-~])|\x1b[()][0-9A-B]|\x1b[^\[()]")
+from sphinx_nbcache.engine.ansi import ESCAPE, strip_ansi
+
+__all__ = ["ansi_to_html", "has_ansi", "strip_ansi"]
 
 _COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
@@ -19,11 +19,6 @@ _COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white
 def has_ansi(text: str) -> bool:
     """Whether ``text`` holds an escape sequence."""
     return "\x1b" in text
-
-
-def strip_ansi(text: str) -> str:
-    """``text`` without any escape sequence."""
-    return _ESCAPE.sub("", text)
 
 
 def _xterm_256(n: int) -> str:
@@ -150,7 +145,7 @@ def ansi_to_html(text: str) -> str:
         opening = style.span_open()
         out.append(opening + html.escape(chunk, quote=False) + ("</span>" if opening else ""))
 
-    for match in _ESCAPE.finditer(text):
+    for match in ESCAPE.finditer(text):
         emit(text[pos : match.start()])
         pos = match.end()
         if match.group(2) == "m":
