@@ -226,6 +226,31 @@ def test_dead_kernel_fails_alone(tmp_path: Path) -> None:
     assert text_of(code_cells(ok.nb)[0]) == "fine\n"
 
 
+# the kernel process's own output (not a cell's): fd 2 as it was before ipykernel took it over
+KERNEL_STDERR = "import os, sys\nfd = getattr(sys.stderr, '_original_stdstream_copy', 2)"
+
+
+def test_kernel_process_noise_stays_out_of_the_log(tmp_path: Path, capfd) -> None:
+    # tornado and zmq log shutdown races on the kernel's stderr; it must not reach the build log
+    nb = make_nb(
+        KERNEL_STDERR + "\nimport atexit\natexit.register(os.write, fd, b'noise at exit\\n')",
+        "print('done')",
+    )
+    result = execute_notebook(nb, tmp_path)
+    assert result.ok, result.error
+    assert text_of(code_cells(result.nb)[1]) == "done\n"
+    assert "noise at exit" not in capfd.readouterr().err
+
+
+def test_dead_kernel_error_carries_the_kernel_output(tmp_path: Path, capfd) -> None:
+    nb = make_nb(KERNEL_STDERR + "\nos.write(fd, b'fatal: out of widgets\\n')\nos._exit(3)")
+    result = execute_notebook(nb, tmp_path)
+    assert result.error is not None
+    assert str(result.error).startswith("cell 1: the kernel died")
+    assert result.error.traceback.endswith("the kernel process printed:\nfatal: out of widgets")
+    assert "out of widgets" not in capfd.readouterr().err
+
+
 # -- many notebooks -----------------------------------------------------------------------------
 def test_execute_many_in_order_and_own_artefacts(tmp_path: Path) -> None:
     folder = tmp_path / "docs"

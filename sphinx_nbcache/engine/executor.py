@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 from asyncio import CancelledError
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from nbformat import NotebookNode
 
@@ -84,7 +85,7 @@ async def async_execute_notebook(
     :param source_path: the notebook's own file, never an artefact.
     """
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     default_kernel, language = kernel_of(nb)
     kernel = kernel_name or default_kernel
@@ -123,9 +124,9 @@ async def async_execute_notebook(
     )
     kernel_env = {**os.environ, **(env or {})}
 
-    async def run() -> None:
+    async def run(log: IO[bytes]) -> None:
         client.reset_execution_trackers()
-        async with client.async_setup_kernel(env=kernel_env):
+        async with client.async_setup_kernel(env=kernel_env, stdout=log, stderr=log):
             assert client.kc is not None
             reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
             if reply is not None and "language_info" in reply["content"]:
@@ -152,11 +153,11 @@ async def async_execute_notebook(
 
     timed_out = False
 
-    async def run_until_deadline() -> None:
+    async def run_until_deadline(log: IO[bytes]) -> None:
         # not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError, so a
         # timeout could not be told from a dead kernel afterwards
         nonlocal timed_out
-        task = asyncio.ensure_future(run())
+        task = asyncio.ensure_future(run(log))
 
         def stop() -> None:
             nonlocal timed_out
@@ -174,13 +175,20 @@ async def async_execute_notebook(
     if missing is not None:
         result.error = missing
         return result
-    try:
-        await (run_until_deadline() if notebook_timeout else run())
-    except BaseException as exc:  # every notebook fault becomes a result, never a crash
-        if not timed_out and isinstance(exc, (KeyboardInterrupt, SystemExit, CancelledError)):
-            raise
-        fault = asyncio.TimeoutError() if timed_out else exc
-        result.error = _to_error(fault, current.get("index"), kernel, notebook_timeout, nb=nb)
+    # the kernel process's own stdout and stderr (not the cells' output, which arrives as
+    # messages): tornado and zmq log shutdown races there that would land in the build log.
+    # Kept aside, it is shown only when the kernel dies or never starts, where it says why.
+    with tempfile.TemporaryFile() as log:
+        try:
+            await (run_until_deadline(log) if notebook_timeout else run(log))
+        except BaseException as exc:  # every notebook fault becomes a result, never a crash
+            if not timed_out and isinstance(exc, (KeyboardInterrupt, SystemExit, CancelledError)):
+                raise
+            fault = asyncio.TimeoutError() if timed_out else exc
+            result.error = _to_error(fault, current.get("index"), kernel, notebook_timeout, nb=nb)
+            if not timed_out and not isinstance(exc, (CellExecutionError, CellTimeoutError)):
+                # the kernel died or never started: its own output is the only account
+                _add_kernel_log(result.error, log)
     result.seconds = time.perf_counter() - start
     result.artefacts = _artefacts(cwd, before, result.io, excluded, use_probe)
     return result
@@ -275,6 +283,21 @@ def _to_error(
         cell_index=index,
         traceback=strip_ansi(str(exc)),
         ename=type(exc).__name__,
+    )
+
+
+KERNEL_LOG_LINES = 20
+
+
+def _add_kernel_log(error: ExecutionError, log: IO[bytes]) -> None:
+    """Append the last lines the kernel process printed to ``error``'s traceback."""
+    log.seek(0)
+    text = strip_ansi(log.read().decode("utf-8", "replace")).strip()
+    if not text:
+        return
+    tail = "\n".join(text.splitlines()[-KERNEL_LOG_LINES:])
+    error.traceback = "\n".join(
+        part for part in (error.traceback, f"the kernel process printed:\n{tail}") if part
     )
 
 
