@@ -10,7 +10,6 @@ import importlib.util
 import pickle
 import platform
 import tempfile
-import time
 from pathlib import Path
 
 import ipykernel
@@ -178,9 +177,7 @@ def test_cell_error_with_and_without_allow_errors(tmp_path: Path) -> None:
 
 def test_cell_timeout(tmp_path: Path) -> None:
     nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
-    start = time.perf_counter()
     result = execute_notebook(nb, tmp_path, timeout=1)
-    assert time.perf_counter() - start < 15
     assert result.error is not None
     assert "timed out" in str(result.error)
     assert str(result.error).startswith("cell 2: ")
@@ -191,10 +188,9 @@ def test_cell_timeout(tmp_path: Path) -> None:
 def test_notebook_timeout_stops_a_long_notebook(tmp_path: Path) -> None:
     # no cell timeout, and the kernel is busy when the notebook's time is up
     nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
-    start = time.perf_counter()
-    # 8 s: room for a kernel start on a loaded CI machine, far below the 60 s of the cell
+    # 8 s: room for a kernel start on a loaded CI machine, far below the 60 s of the cell; a
+    # deadline that did not work would let the cell finish and the notebook succeed
     result = execute_notebook(nb, tmp_path, notebook_timeout=8)
-    assert time.perf_counter() - start < 30
     assert result.error is not None
     assert str(result.error) == "cell 2: the notebook ran longer than 8 s and was stopped"
     assert result.error.ename == "NotebookTimeoutError"
@@ -212,12 +208,10 @@ def test_unknown_kernel_is_an_error_not_an_exception(tmp_path: Path) -> None:
 def test_dead_kernel_fails_alone(tmp_path: Path) -> None:
     dying = make_nb("print('alive')", "import os\nos._exit(1)", "print('never')")
     fine = make_nb("print('fine')")
-    start = time.perf_counter()
     dead, ok = execute_many(
         [Job(nb=dying, cwd=tmp_path, name="dying"), Job(nb=fine, cwd=tmp_path, name="fine")],
         max_jobs=2,
     )
-    assert time.perf_counter() - start < 30
     assert dead.error is not None
     assert "kernel died" in str(dead.error)
     assert dead.error.cell_index == 1
