@@ -16,6 +16,7 @@ PROCESSES = 4
 ADDS = 25
 LIMIT = 20
 TIMEOUT = 60
+NEW_CACHES = 10
 
 
 def _notebook(source: str):
@@ -49,13 +50,16 @@ def _add_many(cache_path: str, worker: int, barrier, queue) -> None:
 
 
 def _open_new(cache_path: str, worker: int, barrier, queue) -> None:
-    """In a child process: open a cache nobody has created yet, at the same time as others."""
+    """In a child process: open caches nobody has created yet, at the same time as others."""
     try:
-        cache = NotebookCache(cache_path)
-        barrier.wait(TIMEOUT)
-        entry = cache.add_notebook(_notebook(f"x = {worker}"), f"nb{worker}.ipynb")
-        cache.close()
-        queue.put((worker, "ok", [(entry.id, entry.hashkey)]))
+        added = []
+        for n in range(NEW_CACHES):  # the race is in the first moments of each: try it often
+            barrier.wait(TIMEOUT)
+            cache = NotebookCache(f"{cache_path}-{n}")
+            entry = cache.add_notebook(_notebook(f"x = {worker}"), f"nb{worker}.ipynb")
+            cache.close()
+            added.append((n, entry.id))
+        queue.put((worker, "ok", added))
     except BaseException:
         queue.put((worker, "error", traceback.format_exc()))
 
@@ -118,17 +122,19 @@ def test_concurrent_adds_with_a_small_limit(tmp_path: Path) -> None:
 
 
 def test_concurrent_first_opening_of_a_new_cache(tmp_path: Path) -> None:
-    cache_path = tmp_path / "new-cache"
-    count = 6
-    added = run_processes(_open_new, cache_path, count)
-    with NotebookCache(cache_path) as cache:
-        rows = cache.list_records()
-    assert sorted(row.id for row in rows) == sorted(i for items in added.values() for i, _ in items)
-    assert len(rows) == count
-    con = sqlite3.connect(cache_path / "nbcache.db")
-    try:
-        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        meta = dict(con.execute("SELECT key, value FROM meta"))
-    finally:
-        con.close()
-    assert meta["application"] == "sphinx-nbcache"
+    count = 8
+    added = run_processes(_open_new, tmp_path / "new-cache", count)
+    for n in range(NEW_CACHES):
+        cache_path = tmp_path / f"new-cache-{n}"
+        with NotebookCache(cache_path) as cache:
+            rows = cache.list_records()
+        ids = sorted(i for items in added.values() for m, i in items if m == n)
+        assert sorted(row.id for row in rows) == ids
+        assert len(rows) == count
+        con = sqlite3.connect(cache_path / "nbcache.db")
+        try:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+        finally:
+            con.close()
+        assert meta["application"] == "sphinx-nbcache"

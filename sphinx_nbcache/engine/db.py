@@ -200,9 +200,30 @@ class Database:
     def _ensure_schema(self) -> None:
         self._check_schema()
         # WAL only now: a foreign database we refused must not be converted. The mode is
-        # persistent, so this is a no-op once set; it cannot run inside a transaction.
+        # persistent, so once set there is nothing to do; it cannot run inside a transaction.
         with _translate(self.path):
-            self._db.execute_sql("PRAGMA journal_mode=wal")
+            if self._db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            # the switch needs the database to itself. When a process that opened the new
+            # cache at the same moment is writing to it, SQLite answers at once, without its
+            # busy handler (waiting would deadlock: we hold a shared lock): "locked", or the
+            # old mode unchanged. Let go, and try again as a write would wait.
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    mode = self._db.execute_sql("PRAGMA journal_mode=wal").fetchone()[0]
+                except pw.OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+                    mode = "locked"
+                if mode == "wal":
+                    return
+                if time.monotonic() > deadline:
+                    raise CacheDatabaseError(
+                        f"{self.path}: database error (journal mode {mode}, not wal); another "
+                        "process holds the cache for too long; try again"
+                    )
+                time.sleep(0.01)
 
     def _check_schema(self) -> None:
         m = self.models
