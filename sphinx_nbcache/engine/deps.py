@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,13 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+#: a file whose mtime is this close to the moment it was hashed may still change within the
+#: same timestamp tick (coarse file-system clocks, a one-second mtime on some file systems)
+#: without a new size or mtime: its stat is not kept, so it is hashed again next time (git's
+#: "racily clean" rule)
+RACY_SECONDS = 2.0
 
 
 class FileHasher:
@@ -57,6 +65,7 @@ class FileHasher:
                 for row in m.FileStat.select().where(m.FileStat.path.in_(chunk)):
                     known[row.path] = row
         fresh = []
+        racy_after = time.time_ns() - int(RACY_SECONDS * 1e9)
         for path in paths:
             try:
                 st = os.stat(path)
@@ -73,6 +82,8 @@ class FileHasher:
                 self._memo[path] = None
                 continue
             self._memo[path] = digest
+            if st.st_mtime_ns >= racy_after:
+                continue
             fresh.append(
                 {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
             )
