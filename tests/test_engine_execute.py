@@ -7,8 +7,11 @@ few as it can.
 from __future__ import annotations
 
 import importlib.util
+import json
 import pickle
 import platform
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -331,3 +334,72 @@ def test_a_missing_or_escaping_asset_fails_only_its_own_job(
     assert fine.ok, fine.error
     assert text_of(code_cells(fine.nb)[0]) == "fine\n"
     assert set(scratch.glob("nbcache-run-*")) == before
+
+
+# -- a kernel that does not start ---------------------------------------------------------------
+FLAKY_LAUNCHER = """\
+import sys
+from pathlib import Path
+
+marker = Path(__file__).with_name("starts")
+starts = int(marker.read_text()) if marker.exists() else 0
+marker.write_text(str(starts + 1))
+if starts < {fails}:
+    sys.stderr.write("zmq.error.ZMQError: Address already in use (start %d)\\n" % (starts + 1))
+    sys.exit(1)
+from ipykernel import kernelapp
+
+kernelapp.launch_new_instance()
+"""
+
+
+def flaky_kernel(tmp_path: Path, monkeypatch, fails: int) -> Path:
+    """A kernelspec whose first ``fails`` starts exit at once, as on a port taken meanwhile."""
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    (spec / "launch.py").write_text(FLAKY_LAUNCHER.format(fails=fails))
+    argv = [sys.executable, str(spec / "launch.py"), "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Flaky", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return spec / "starts"
+
+
+def test_kernel_that_failed_to_start_is_started_again(tmp_path: Path, monkeypatch, capfd) -> None:
+    starts = flaky_kernel(tmp_path, monkeypatch, fails=1)
+    result = execute_notebook(make_nb("print('ran')"), tmp_path, kernel_name="flaky")
+    assert result.ok, result.error
+    assert text_of(code_cells(result.nb)[0]) == "ran\n"
+    assert starts.read_text() == "2"
+    err = capfd.readouterr().err
+    assert "Address already in use" not in err and "ERROR" not in err, err
+
+
+NEVER_STARTS = """\
+import json, sys
+from nbformat import v4
+from sphinx_nbcache.engine.executor import execute_notebook
+
+nb = v4.new_notebook(cells=[v4.new_code_cell("print('ran')")])
+error = execute_notebook(nb, sys.argv[1], kernel_name="flaky").error
+print(json.dumps([str(error), error.ename, error.cell_index, error.traceback, nb.cells[0].outputs]))
+"""
+
+
+def test_kernel_that_never_starts_fails_with_its_output(tmp_path: Path, monkeypatch) -> None:
+    starts = flaky_kernel(tmp_path, monkeypatch, fails=99)
+    # in a process of its own, to see all it prints up to its exit
+    proc = subprocess.run(
+        [sys.executable, "-c", NEVER_STARTS, str(tmp_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no log line, no exit hook of nbclient failing
+    message, ename, cell_index, traceback, outputs = json.loads(proc.stdout)
+    assert message.startswith("kernel 'flaky' did not start: Kernel died")
+    assert message.endswith("(3 attempts)")
+    assert ename == "KernelStartError"
+    assert cell_index is None
+    assert traceback.endswith("Address already in use (start 3)")
+    assert outputs == []
+    assert starts.read_text() == "3"

@@ -8,6 +8,8 @@ here raises for a notebook's own fault.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import logging
 import os
 import tempfile
 import time
@@ -24,6 +26,23 @@ from .ansi import strip_ansi
 from .errors import ExecutionError
 from .files import IGNORED_DIRS, changed_files, snapshot
 from .hashing import kernel_of
+
+#: how many kernels are started for one notebook before its failure to start is its result
+KERNEL_START_ATTEMPTS = 3
+
+
+#: failures of the machine rather than of the notebook: fixing them changes none of its
+#: inputs, so they are tried again rather than remembered (``ExecutionError.ename``)
+ENVIRONMENT_FAULTS = frozenset({"NoSuchKernel", "KernelStartError"})
+
+
+class _KernelStartError(RuntimeError):
+    """Every attempt to start the notebook's kernel failed."""
+
+
+_QUIET = logging.getLogger(__name__ + ".nbclient")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 @dataclass
@@ -108,25 +127,51 @@ async def async_execute_notebook(
     def on_cell_executed(cell: NotebookNode, cell_index: int, **_: Any) -> None:
         result.cell_seconds.append((cell_index, time.perf_counter() - timings[cell_index]))
 
-    client = NotebookClient(
-        nb,
-        timeout=timeout if timeout is not None else None,
-        kernel_name=kernel,
-        allow_errors=allow_errors,
-        record_timing=True,
-        resources={"metadata": {"path": str(cwd)}},
-        on_cell_execute=on_cell_execute,
-        on_cell_executed=on_cell_executed,
-        # ipykernel logs on every start that TCP is unencrypted, and at shutdown an ERROR
-        # "KeyboardInterrupt caught in kernel" (jupyter_client always interrupts before it
-        # shuts a kernel down): noise in every build log. Cell errors arrive as messages.
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"] if language == "python" else [],
-    )
+    def new_client() -> NotebookClient:
+        return NotebookClient(
+            nb,
+            timeout=timeout if timeout is not None else None,
+            kernel_name=kernel,
+            allow_errors=allow_errors,
+            record_timing=True,
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_execute=on_cell_execute,
+            on_cell_executed=on_cell_executed,
+            # ipykernel logs on every start that TCP is unencrypted, and at shutdown an ERROR
+            # "KeyboardInterrupt caught in kernel" (jupyter_client always interrupts before it
+            # shuts a kernel down): noise in every build log. Cell errors arrive as messages.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"] if language == "python" else [],
+            # nbclient logs the faults that come back in the result (and a failed start that
+            # a retry then mends): the result, not the log, reports them
+            log=_QUIET,
+        )
+
     kernel_env = {**os.environ, **(env or {})}
 
     async def run(log: IO[bytes]) -> None:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            client = new_client()
+            started: list[bool] = []
+            try:
+                await run_with(client, log, started)
+                return
+            except Exception as exc:
+                if started:
+                    raise
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise _KernelStartError(f"{exc} ({attempt} attempts)") from exc
+                # the kernel never started: most often another process took one of the
+                # ports jupyter_client chose for it (their choice and the kernel's bind are
+                # not atomic), so a new kernel with new ports is tried; no cell has run
+            finally:
+                # nbclient leaves its exit hook registered when the start fails; at exit it
+                # would fail on the client it already cleaned up
+                atexit.unregister(client._cleanup_kernel)
+
+    async def run_with(client: NotebookClient, log: IO[bytes], started: list[bool]) -> None:
         client.reset_execution_trackers()
         async with client.async_setup_kernel(env=kernel_env, stdout=log, stderr=log):
+            started.append(True)
             assert client.kc is not None
             reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
             if reply is not None and "language_info" in reply["content"]:
@@ -271,6 +316,11 @@ def _to_error(
     if isinstance(exc, DeadKernelError):
         return ExecutionError(
             f"{cell}the kernel died ({exc})", cell_index=index, ename="DeadKernelError"
+        )
+    if isinstance(exc, _KernelStartError):
+        return ExecutionError(
+            f"kernel {kernel!r} did not start: {exc}",
+            ename="KernelStartError",
         )
     if isinstance(exc, NoSuchKernel):
         return ExecutionError(
