@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import pytest
 from buildutil import build, copy_project, warnings
 from sphinx.errors import SphinxError
@@ -14,7 +17,7 @@ def project(rootdir, tmp_path, monkeypatch):
     return copy_project(rootdir, "build-failing", tmp_path, monkeypatch)
 
 
-def test_failures_are_located_warnings_and_remembered(make_app, project):
+def test_failures_are_located_warnings_and_remembered(make_app, project, monkeypatch):
     app = build(make_app, project.src)
     found = warnings(app)
     assert len(found) == 2, found
@@ -27,7 +30,7 @@ def test_failures_are_located_warnings_and_remembered(make_app, project):
     assert app.warning.getvalue().count("ZeroDivisionError: division by zero") >= 2
 
     # the others are unaffected; the expected error is shown, not a failure
-    assert project.executed() == ["allowed", "broken", "good"]
+    assert project.executed() == ["allowed", "broken", "good"]  # no kernel: nothing ran
     assert "good output" in project.text("good")
     allowed = project.text("allowed")
     assert "ValueError" in allowed and "after the expected error" in allowed
@@ -52,9 +55,28 @@ def test_failures_are_located_warnings_and_remembered(make_app, project):
     (project.src / "broken.ipynb").touch()
     app = build(make_app, project.src)
     assert project.executed() == []
-    [again] = warnings(app)
+    again, nokernel = sorted(warnings(app))
     assert "broken.ipynb:4: WARNING: notebook execution failed (remembered" in again
     assert "ZeroDivisionError" in again
+    # a missing kernel is the machine's fault, not the notebook's: looked for again each build
+    assert "remembered" not in nokernel and "'no-such-kernel' is not installed" in nokernel
+    assert project.report()["nokernel"]["reason"].startswith(
+        "retrying: kernel 'no-such-kernel' is not installed"
+    )
+    # so installing it is enough, with no change to the notebook
+    spec = project.src.parent / "jupyter" / "kernels" / "no-such-kernel"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Installed", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(spec.parent.parent))
+    app = build(make_app, project.src)
+    assert project.executed() == ["nokernel"]
+    assert "kernel found" in project.text("nokernel")
+    assert project.report()["nokernel"]["status"] == "executed"
+    assert project.report()["nokernel"]["error"] == ""  # the old failure is not reported
+    assert [w for w in warnings(app) if "nokernel" in w] == []
 
     # unless asked to retry
     (project.src / "broken.ipynb").touch()

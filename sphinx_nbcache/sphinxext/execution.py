@@ -254,7 +254,7 @@ def _store_result(
         error=str(error),
         traceback=error.traceback,
         cell_index=error.cell_index,
-        data={**result.data(), "dependencies": dependencies},
+        data={**result.data(), "dependencies": dependencies, "ename": error.ename},
     )
     outcome = plan.outcome(status=FAILED, seconds=seconds, error=str(error))
     outcome.update(traceback=error.traceback, cell_index=error.cell_index)

@@ -28,6 +28,7 @@ from sphinx_nbcache.engine import (
     read_notebook,
 )
 from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency_changes
+from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 
 from .settings import NotebookSettings, kernel_name, notebook_settings
@@ -218,16 +219,12 @@ class Planner:
             return
         failure = self.store.lookup_failure(key)
         if failure is not None:
-            changed = self.stale_record(failure.data.get("dependencies") or {})
-            if changed:
-                plan.reason = "; ".join(changed)
-                return
-            plan.failure = failure
-            if not self.config.nbcache_retry_failed:
-                plan.status = FAILED
+            retry = self.retry_failure(failure)
+            if retry is None:
+                plan.failure, plan.status = failure, FAILED
                 plan.reason = "failed before with the same inputs"
-                return
-            plan.reason = "failed before; retrying (nbcache_retry_failed)"
+            else:
+                plan.reason = retry
             return
         previous = self.store.last_inputs(self.store.uri_for(plan.path))
         if previous is None:
@@ -264,8 +261,16 @@ class Planner:
             return "; ".join(changed) if changed else None
         failure = self.store.lookup_failure(key)
         if failure is not None:
-            changed = self.stale_record(failure.data.get("dependencies") or {})
-            if changed:
-                return "; ".join(changed)
-            return "retrying a failure" if self.config.nbcache_retry_failed else None
+            return self.retry_failure(failure)
         return "record evicted or removed"
+
+    def retry_failure(self, failure: FailureEntry) -> str | None:
+        """Why a remembered failure executes again, or ``None`` while it stands."""
+        changed = self.stale_record(failure.data.get("dependencies") or {})
+        if changed:
+            return "; ".join(changed)
+        if failure.data.get("ename") in ENVIRONMENT_FAULTS:
+            return f"retrying: {failure.error}"
+        if self.config.nbcache_retry_failed:
+            return "failed before; retrying (nbcache_retry_failed)"
+        return None
