@@ -400,6 +400,6 @@ def test_kernel_that_never_starts_fails_with_its_output(tmp_path: Path, monkeypa
     assert message.endswith("(3 attempts)")
     assert ename == "KernelStartError"
     assert cell_index is None
-    assert traceback.endswith("Address already in use (start 3)")
+    assert traceback.endswith("printed:\nzmq.error.ZMQError: Address already in use (start 3)")
     assert outputs == []
     assert starts.read_text() == "3"

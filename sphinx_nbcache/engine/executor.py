@@ -150,6 +150,8 @@ async def async_execute_notebook(
 
     async def run(log: IO[bytes]) -> None:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            log.seek(0)
+            log.truncate()  # what the last kernel printed is what explains its failure
             client = new_client()
             started: list[bool] = []
             try:
