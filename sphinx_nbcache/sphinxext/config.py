@@ -236,7 +236,8 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         False,
         (bool,),
         "Execute a notebook that failed before even when none of its inputs changed "
-        "(by default its failure is reported again from the cache).",
+        "(by default its failure is reported again from the cache; a kernel that was "
+        "missing or did not start is always tried again).",
     ),
     ConfigValue(
         "show_progress",
