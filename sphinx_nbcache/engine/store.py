@@ -6,6 +6,7 @@ Layout of a cache folder::
     records/<uuid>/notebook.ipynb
     records/<uuid>/artefacts/<relative path>
     failures/<uuid>/notebook.ipynb
+    locks/<hash of a URI>.lock held while a process executes that notebook
 
 Files are written into a temporary folder that is renamed into place *before* the database row
 that points at it is committed, so a record never points at a missing file; folders whose row
@@ -15,6 +16,7 @@ is gone are removed after the commit. Eviction (least recently accessed first) r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -92,6 +94,19 @@ class NotebookCache:
     def _lock(self) -> FileLock:
         self.path.mkdir(parents=True, exist_ok=True)
         return FileLock(str(self.path / ".lock"))
+
+    def execution_lock(self, uri: str) -> FileLock:
+        """The lock a process holds while it executes the notebook ``uri`` into this cache.
+
+        Builds sharing the cache take it so that a notebook stale in both executes once:
+        the second finds the first one's record once the lock is free. One empty file per
+        notebook, kept (a process waiting for it may hold it open).
+        """
+        folder = self.path / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:32]
+        # not thread-local: the executing thread may not be the one that took it
+        return FileLock(str(folder / f"{name}.lock"), thread_local=False)
 
     # -- URIs ------------------------------------------------------------------------------
     def uri_for(self, path: str | os.PathLike[str]) -> str:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
@@ -27,6 +28,7 @@ from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
+from .claims import execute_once
 from .plan import CACHED, EXECUTE, FAILED, Plan, Planner
 from .state import close_stores, env_state, store_for
 
@@ -93,6 +95,7 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     store = store_for(env)
     outcomes: dict[str, dict[str, Any]] = {}
     env_state(env).outcomes = outcomes
+    since = time.time()
     with _using_store(env):
         planner = _planner(app, env)
         plans = _plan_all(planner, env, docnames)
@@ -107,14 +110,26 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
             _restore_artefacts(store, plan)
         for plan in plans:
             if plan.status != EXECUTE:
-                outcomes[plan.docname] = plan.outcome()
-        for plan in plans:
-            # failed before with the same inputs (an unreadable file is the parser's warning)
-            if plan.status == FAILED and plan.failure is not None:
-                _warn_failure(plan.docname, outcomes[plan.docname], remembered=True)
+                _settle(plan, outcomes)
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
-            _execute(app, env, planner, todo, outcomes)
+
+            def done_elsewhere(plan: Plan) -> None:
+                if plan.entry is not None:
+                    store.touch([plan.entry.id])
+                    _restore_artefacts(store, plan)
+                _settle(plan, outcomes)
+
+            def wait(count: int) -> None:
+                logger.info(
+                    bold("nbcache: another build is executing %d of these notebooks; waiting"),
+                    count,
+                )
+
+            def run(batch: list[Plan], locks: dict[str, FileLock]) -> None:
+                _execute(app, env, planner, batch, outcomes, locks)
+
+            execute_once(store, todo, since, run, done_elsewhere, wait)
     failures = [o for o in outcomes.values() if o["status"] == FAILED]
     if failures and app.config.nbcache_raise_on_error:
         lines = [f"  {o['source']}: {o['error']}" for o in failures]
@@ -122,6 +137,14 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
             f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
             "(nbcache_raise_on_error = True):\n" + "\n".join(lines)
         )
+
+
+def _settle(plan: Plan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Record the outcome of a notebook this build does not execute."""
+    outcomes[plan.docname] = plan.outcome()
+    # failed before with the same inputs (an unreadable file is the parser's warning)
+    if plan.status == FAILED and plan.failure is not None:
+        _warn_failure(plan.docname, outcomes[plan.docname], remembered=True)
 
 
 def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
@@ -155,7 +178,9 @@ def _execute(
     planner: Planner,
     todo: list[Plan],
     outcomes: dict[str, dict[str, Any]],
+    locks: dict[str, FileLock],
 ) -> None:
+    """Execute ``todo`` and store each result, releasing its lock in ``locks`` once stored."""
     config = app.config
     store = store_for(env)
     state = env_state(env)
@@ -199,6 +224,9 @@ def _execute(
                 "%s", outcome["error"], type="nbcache", subtype="cache", location=plan.docname
             )
         outcomes[plan.docname] = outcome
+        lock = locks.get(plan.docname)
+        if lock is not None:  # another build waiting for it can now read the result
+            lock.release()
         if outcome["status"] == EXECUTED:
             state.executed += 1
             verdict = f"executed in {result.seconds:.1f} s"
@@ -219,7 +247,7 @@ def _execute(
             )
 
     execute_many(jobs, max_jobs=max_jobs, on_result=on_result)
-    state.seconds = time.perf_counter() - started
+    state.seconds += time.perf_counter() - started
 
 
 def _store_result(
