@@ -403,3 +403,19 @@ def test_kernel_that_never_starts_fails_with_its_output(tmp_path: Path, monkeypa
     assert traceback.endswith("printed:\nzmq.error.ZMQError: Address already in use (start 3)")
     assert outputs == []
     assert starts.read_text() == "3"
+
+
+@pytest.mark.skipif(platform.system() == "Windows", reason="zmq has no Unix sockets there")
+def test_kernel_talks_over_private_unix_sockets(tmp_path: Path) -> None:
+    # no TCP port a concurrent process could take between jupyter_client's choice and the bind
+    nb = make_nb(
+        "import json\nfrom ipykernel import get_connection_info\n"
+        "info = json.loads(get_connection_info())\nprint(info['transport'], info['ip'])"
+    )
+    result = execute_notebook(nb, tmp_path)
+    assert result.ok, result.error
+    transport, ip = text_of(code_cells(result.nb)[0]).split()
+    assert transport == "ipc"
+    assert tmp_path not in Path(ip).parents  # never in the notebook's folder
+    assert not Path(ip).parent.exists()  # removed with its sockets after the run
+    assert list(tmp_path.iterdir()) == []

@@ -11,10 +11,12 @@ import asyncio
 import atexit
 import logging
 import os
+import shutil
 import tempfile
 import time
 from asyncio import CancelledError
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +36,27 @@ KERNEL_START_ATTEMPTS = 3
 #: failures of the machine rather than of the notebook: fixing them changes none of its
 #: inputs, so they are tried again rather than remembered (``ExecutionError.ename``)
 ENVIRONMENT_FAULTS = frozenset({"NoSuchKernel", "KernelStartError"})
+
+
+#: talk to kernels over Unix sockets (not on Windows, which has none for zmq)
+IPC = os.name != "nt"
+
+
+@contextmanager
+def _removed(folder: str | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _transport(sockets: str | None) -> Any:
+    from traitlets.config import Config
+
+    if sockets is None:
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": sockets}})
 
 
 class _KernelStartError(RuntimeError):
@@ -127,9 +150,10 @@ async def async_execute_notebook(
     def on_cell_executed(cell: NotebookNode, cell_index: int, **_: Any) -> None:
         result.cell_seconds.append((cell_index, time.perf_counter() - timings[cell_index]))
 
-    def new_client() -> NotebookClient:
+    def new_client(sockets: str | None) -> NotebookClient:
         return NotebookClient(
             nb,
+            config=_transport(sockets),
             timeout=timeout if timeout is not None else None,
             kernel_name=kernel,
             allow_errors=allow_errors,
@@ -148,11 +172,11 @@ async def async_execute_notebook(
 
     kernel_env = {**os.environ, **(env or {})}
 
-    async def run(log: IO[bytes]) -> None:
+    async def run(log: IO[bytes], sockets: str | None) -> None:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             log.seek(0)
             log.truncate()  # what the last kernel printed is what explains its failure
-            client = new_client()
+            client = new_client(os.path.join(sockets, f"k{attempt}") if sockets else None)
             started: list[bool] = []
             try:
                 await run_with(client, log, started)
@@ -162,9 +186,8 @@ async def async_execute_notebook(
                     raise
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise _KernelStartError(f"{exc} ({attempt} attempts)") from exc
-                # the kernel never started: most often another process took one of the
-                # ports jupyter_client chose for it (their choice and the kernel's bind are
-                # not atomic), so a new kernel with new ports is tried; no cell has run
+                # the kernel never started (on TCP, most often because another process took
+                # one of its ports first): no cell has run, so a new kernel is safe to try
             finally:
                 # nbclient leaves its exit hook registered when the start fails; at exit it
                 # would fail on the client it already cleaned up
@@ -200,11 +223,11 @@ async def async_execute_notebook(
 
     timed_out = False
 
-    async def run_until_deadline(log: IO[bytes]) -> None:
+    async def run_until_deadline(log: IO[bytes], sockets: str | None) -> None:
         # not asyncio.wait_for: nbclient turns the cancellation into DeadKernelError, so a
         # timeout could not be told from a dead kernel afterwards
         nonlocal timed_out
-        task = asyncio.ensure_future(run(log))
+        task = asyncio.ensure_future(run(log, sockets))
 
         def stop() -> None:
             nonlocal timed_out
@@ -225,9 +248,13 @@ async def async_execute_notebook(
     # the kernel process's own stdout and stderr (not the cells' output, which arrives as
     # messages): tornado and zmq log shutdown races there that would land in the build log.
     # Kept aside, it is shown only when the kernel dies or never starts, where it says why.
-    with tempfile.TemporaryFile() as log:
+    # Unix sockets in a private folder rather than TCP ports: jupyter_client picks free ports,
+    # closes them and lets the kernel bind them, and another process can take one in between
+    # (the kernel then dies, or, worse, the client talks to another kernel's socket)
+    sockets = tempfile.mkdtemp(prefix="nbcache-") if IPC else None
+    with tempfile.TemporaryFile() as log, _removed(sockets):
         try:
-            await (run_until_deadline(log) if notebook_timeout else run(log))
+            await (run_until_deadline(log, sockets) if notebook_timeout else run(log, sockets))
         except BaseException as exc:  # every notebook fault becomes a result, never a crash
             if not timed_out and isinstance(exc, (KeyboardInterrupt, SystemExit, CancelledError)):
                 raise
