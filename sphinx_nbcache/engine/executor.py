@@ -11,12 +11,11 @@ import asyncio
 import atexit
 import logging
 import os
-import shutil
 import tempfile
 import time
 from asyncio import CancelledError
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -40,15 +39,6 @@ ENVIRONMENT_FAULTS = frozenset({"NoSuchKernel", "KernelStartError"})
 
 #: talk to kernels over Unix sockets (not on Windows, which has none for zmq)
 IPC = os.name != "nt"
-
-
-@contextmanager
-def _removed(folder: str | None) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _transport(sockets: str | None) -> Any:
@@ -251,8 +241,12 @@ async def async_execute_notebook(
     # Unix sockets in a private folder rather than TCP ports: jupyter_client picks free ports,
     # closes them and lets the kernel bind them, and another process can take one in between
     # (the kernel then dies, or, worse, the client talks to another kernel's socket)
-    sockets = tempfile.mkdtemp(prefix="nbcache-") if IPC else None
-    with tempfile.TemporaryFile() as log, _removed(sockets):
+    sockets_folder: AbstractContextManager[str | None] = (
+        tempfile.TemporaryDirectory(prefix="nbcache-", ignore_cleanup_errors=True)
+        if IPC
+        else nullcontext()
+    )
+    with tempfile.TemporaryFile() as log, sockets_folder as sockets:
         try:
             await (run_until_deadline(log, sockets) if notebook_timeout else run(log, sockets))
         except BaseException as exc:  # every notebook fault becomes a result, never a crash
