@@ -220,8 +220,7 @@ class Database:
                     return
                 if time.monotonic() > deadline:
                     raise CacheDatabaseError(
-                        f"{self.path}: database error (journal mode {mode}, not wal); another "
-                        "process holds the cache for too long; try again"
+                        f"{self.path}: database error (journal mode {mode}, not wal); {_BUSY}"
                     )
                 time.sleep(0.01)
 
@@ -276,6 +275,9 @@ def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
     return old
 
 
+_BUSY = "another process holds the cache for too long; try again"
+
+
 @contextmanager
 def _translate(path: Path) -> Iterator[None]:
     """Turn SQLite errors into one-line messages that say what to do."""
@@ -286,7 +288,7 @@ def _translate(path: Path) -> Iterator[None]:
     except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
         text = str(exc)
         if "locked" in text or "busy" in text:
-            hint = "another process holds the cache for too long; try again"
+            hint = _BUSY
         elif "readonly" in text or "read-only" in text:
             hint = "the cache folder is not writable; check its permissions or choose another"
         else:
