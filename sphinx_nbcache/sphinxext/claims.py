@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -23,8 +22,6 @@ from .plan import CACHED, FAILED, Plan
 
 #: seconds between two tries of the locks another build holds
 POLL_SECONDS = 0.2
-
-Outcomes = dict[str, dict[str, Any]]
 
 
 @contextmanager
