@@ -87,10 +87,10 @@ def is_generated(cell: Mapping[str, Any]) -> bool:
     return isinstance(meta, Mapping) and meta.get("generated") == GENERATED
 
 
-def eval_cell(exprs: list[str]) -> NotebookNode:
-    """The generated code cell that evaluates ``exprs`` (no id: it must not change the key)."""
+def eval_cell(exprs: list[str], number: int) -> NotebookNode:
+    """The generated code cell that evaluates ``exprs`` (a stable id; the key ignores ids)."""
     cell = new_code_cell(_TEMPLATE.format(key=EXPRESSION_KEY, expressions=exprs))
-    cell.pop("id", None)
+    cell["id"] = f"nbcache-eval-{number}"
     cell.metadata["nbcache"] = {"generated": GENERATED}
     return cell
 
@@ -116,8 +116,8 @@ def add_eval_cells(nb: NotebookNode, name_regex: str = DEFAULT_NAME_REGEX) -> No
         return nb
     out = copy.copy(nb)
     out.cells = list(nb.cells)
-    for position, exprs in reversed(runs):
-        out.cells.insert(position, eval_cell(exprs))
+    for number, (position, exprs) in reversed(list(enumerate(runs))):
+        out.cells.insert(position, eval_cell(exprs, number))
     return out
 
 
