@@ -93,3 +93,19 @@ def test_expressions_are_collected_and_split_again():
     assert [c.source for c in back.cells] == [c.source for c in nb.cells]
     assert list(values) == [2, 3]  # every markdown cell of the run after the code cell
     assert values[2]["a"][0]["data"] == {"text/plain": "1"}
+
+
+def test_myst_nb_values_select_inline_mode(make_app, project):
+    conf = project.src / "conf.py"
+    conf.write_text(
+        conf.read_text().replace(
+            'nbcache_execution_mode = "inline"',
+            'nb_execution_mode = "inline"\nnb_eval_name_regex = r"^[a-z_ +0-9]+$"',
+        )
+    )
+    path = project.src / "evaluated.md"
+    path.write_text(path.read_text().replace("said {eval}`name`", "said {eval}`answer + 1`"))
+    app = build(make_app, project.src)
+    assert warnings(app) == []
+    assert project.executed() == ["evaluated"]
+    assert _values(project) == ["42", "43", "100", "100"]

@@ -92,3 +92,59 @@ def test_missing_keys_are_located_warnings(make_app, project):
     assert "missing.md:3: WARNING: glue key 'nokey' not found in notebook source.md" in lines[0]
     assert "glue key 'nokey2': this page is not a notebook" in lines[1]
     assert lines[0].endswith("[nbcache.glue]")
+
+
+def test_pastes_are_remembered_from_parallel_readers(make_app, project):
+    def build_parallel():
+        app = make_app("html", srcdir=project.src, parallel=2)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        return app
+
+    assert warnings(build_parallel()) == []
+    assert _pasted(project) == ["3.142"]
+    source = project.src / "source.md"
+    write_later(source, source.read_text().replace("3.14159265", "1.41421356"))
+    assert warnings(build_parallel()) == []
+    assert project.executed() == ["paster", "source", "source"]
+    assert _pasted(project) == ["1.414"]
+
+
+def test_glue_in_the_kernel_imports_no_sphinx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom sphinx_nbcache import glue\n"
+        "print(callable(glue), [m for m in sys.modules if m.split('.')[0] in "
+        "('sphinx', 'docutils', 'myst_parser')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True []"
+
+
+def test_values_glued_by_myst_nb_are_read():
+    import nbformat.v4 as v4
+
+    from sphinx_nbcache.sphinxext.glue.values import glued_values, without_hidden_records
+
+    # the outputs myst_nb.glue writes, as stored in a notebook it executed
+    hidden = v4.new_output(
+        "display_data",
+        {"application/papermill.record/text/plain": "0.5"},
+        metadata={"scrapbook": {"name": "half", "mime_prefix": "application/papermill.record/"}},
+    )
+    shown = v4.new_output(
+        "display_data",
+        {"text/plain": "'hi'"},
+        metadata={"scrapbook": {"name": "hi", "mime_prefix": ""}},
+    )
+    nb = v4.new_notebook(cells=[v4.new_code_cell("glue(...)", outputs=[hidden, shown])])
+    values, duplicates = glued_values(nb)
+    assert values["half"]["data"] == {"text/plain": "0.5"}
+    assert values["hi"]["data"] == {"text/plain": "'hi'"}
+    assert duplicates == []
+    assert without_hidden_records(nb).cells[0].outputs == [shown]
+    assert nb.cells[0].outputs == [hidden, shown]  # the notebook itself is not changed

@@ -102,7 +102,8 @@ def add_eval_cells(nb: NotebookNode, name_regex: str = DEFAULT_NAME_REGEX) -> No
     ``nb`` itself is returned when it holds no expression.
     """
     runs: list[tuple[int, list[str]]] = []  # (insert before this cell index, expressions)
-    start, pending = 0, []
+    start = 0
+    pending: list[str] = []
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") == "code":
             if pending:

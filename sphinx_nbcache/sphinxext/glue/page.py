@@ -22,8 +22,8 @@ from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.inline import add_eval_cells, split_eval_cells
 from sphinx_nbcache.engine.reader import read_notebook
 
+# nothing from ..rendering: its parser imports this module
 from ..outputs import _load_executed
-from ..rendering.tokens import cell_line
 from ..settings import notebook_settings
 from ..sources import notebook_format
 from ..state import env_state, store_for
@@ -84,7 +84,7 @@ def take_page_values(env: BuildEnvironment, docname: str, nb: NotebookNode) -> N
             name,
             type="nbcache",
             subtype="glue",
-            location=(docname, cell_line(index)),
+            location=(docname, index + 1),  # the cell's line, as rendering/tokens.py has it
         )
     inline = is_inline(env, docname, nb)
     env.temp_data[TEMP_KEY] = PageValues(glue=values, evals=evals, inline=inline)
@@ -136,7 +136,7 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
             fmt = notebook_format(env.config, path)
             nb = read_notebook(path, fmt) if fmt is not None else None
         else:
-            nb = _load_executed(store_for(env), key)
+            nb = _load_executed(store_for(env), str(key))
     except (NbCacheError, OSError) as exc:
         raise ValuesUnavailable(f"the outputs of {path.name} cannot be read: {exc}") from None
     if nb is None:
