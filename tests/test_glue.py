@@ -148,3 +148,20 @@ def test_values_glued_by_myst_nb_are_read():
     assert duplicates == []
     assert without_hidden_records(nb).cells[0].outputs == [shown]
     assert nb.cells[0].outputs == [hidden, shown]  # the notebook itself is not changed
+
+
+@pytest.mark.parametrize(
+    ("text", "spec", "expected"),
+    [
+        ("3.14159", ".2f", "3.14"),
+        ("np.float64(3.14159)", ".3f", "3.142"),  # numpy 2's repr of a scalar
+        ("'abc'", "", "abc"),
+        ("1234567", ",d", "1,234,567"),
+        ("0.25", ".0%", "25%"),
+        ("not a literal", "s", "not a literal"),
+    ],
+)
+def test_format_specs(text, spec, expected):
+    from sphinx_nbcache.sphinxext.glue.render import format_plain_text
+
+    assert format_plain_text(text, spec) == expected

@@ -11,6 +11,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.inline import DEFAULT_NAME_REGEX
 
+from ..state import env_state
 from .deps import note_paste
 from .page import ValuesUnavailable, page_values, values_of
 from .values import GluedValue, digest
@@ -68,7 +69,9 @@ def glued_value(env: BuildEnvironment, text: str, line: int) -> GluedValue | Non
     value = values.get(key)
     note_paste(env, source, key, digest(value))
     if value is None:
-        warn(env, line, "glue", "glue key %r not found in notebook %s", key, path)
+        outcome = env_state(env).outcomes.get(source) or {}
+        failed = " (its execution failed)" if outcome.get("status") == "failed" else ""
+        warn(env, line, "glue", "glue key %r not found in notebook %s%s", key, path, failed)
     return value
 
 

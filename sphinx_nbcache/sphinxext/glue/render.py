@@ -160,17 +160,31 @@ def _inline_option(
     return option
 
 
+_WRAPPED = re.compile(r"^[A-Za-z_][\w.]*\((.*)\)$", re.DOTALL)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return literal_eval(text)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
+
+
 def format_plain_text(text: str, spec: str) -> str:
     """``text/plain`` formatted with a format spec (``.2f``, ``,d``...), as MyST-NB does.
 
     The text is read back as a Python literal when it is one (``'abc'`` loses its quotes,
-    ``3.14159`` becomes a number); the spec's type letter says what it must be.
+    ``3.14159`` and numpy's ``np.float64(3.14159)`` become a number); the spec's type letter
+    says what it must be.
 
     :raises ValueError: the value does not fit the spec.
     """
-    try:
-        value: Any = literal_eval(text)
-    except (SyntaxError, ValueError):
+    value: Any = _literal(text)
+    if value is None:
+        # numpy 2 shows scalars as ``np.float64(3.14)``: the number is inside
+        wrapped = _WRAPPED.match(text.strip())
+        value = _literal(wrapped.group(1)) if wrapped else None
+    if value is None:
         value = text
     if not spec:
         return str(value)
