@@ -26,7 +26,7 @@ def test_inline_values_come_from_the_cache(make_app, project):
     assert warnings(app) == []
     assert project.executed() == ["evaluated"]
     # each expression is evaluated after the code cell before it; strings lose their quotes
-    assert _values(project) == ["42", "Ada", "100", "100"]
+    assert _values(project) == ["42", "Ada", "42", "100", "100"]
     page = project.page("evaluated")
     figure = page.find("figure", id="fig-square")
     assert figure.find("img") is not None and "An evaluated square." in figure.get_text()
@@ -42,7 +42,7 @@ def test_inline_values_come_from_the_cache(make_app, project):
     assert warnings(app) == []
     assert project.executed() == []
     assert project.report()["evaluated"]["status"] == "cached"
-    assert _values(project) == ["42", "Ada", "100", "100"]
+    assert _values(project) == ["42", "Ada", "42", "100", "100"]
     assert "Evaluated, edited" in project.text("evaluated")
     assert len(NotebookCache(project.src / ".nbcache").list_records()) == 1
 
@@ -50,16 +50,16 @@ def test_inline_values_come_from_the_cache(make_app, project):
     write_later(path, path.read_text().replace("said {eval}`name`", "said {eval}`answer`"))
     app = build(make_app, project.src)
     assert project.executed() == ["evaluated"]
-    assert _values(project) == ["42", "42", "100", "100"]
+    assert _values(project) == ["42", "42", "42", "100", "100"]
 
 
 def test_eval_outside_inline_mode_warns(make_app, project):
     app = build(make_app, project.src, confoverrides={"nbcache_execution_mode": "cache"})
     lines = warnings(app)
     assert project.executed() == ["evaluated"]
-    # the five expressions, and the figure they would have made
-    assert len(lines) == 6, lines
-    assert "undefined label: 'fig-square'" in lines[5]
+    # the six expressions, and the figure they would have made
+    assert len(lines) == 7, lines
+    assert "undefined label: 'fig-square'" in lines[6]
     assert "evaluated.md:" in lines[0]
     assert "{eval} 'answer' has no value: it is evaluated in execution mode 'inline'" in lines[0]
     assert lines[0].endswith("[nbcache.eval]")
@@ -108,4 +108,4 @@ def test_myst_nb_values_select_inline_mode(make_app, project):
     app = build(make_app, project.src)
     assert warnings(app) == []
     assert project.executed() == ["evaluated"]
-    assert _values(project) == ["42", "43", "100", "100"]
+    assert _values(project) == ["42", "43", "42", "100", "100"]

@@ -22,10 +22,11 @@ class EvalRole(SphinxRole):
     """``{eval}`expr```: the value inline (strings without their quotes)."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        outputs = evaluated(self.env, self.text.strip(), self.lineno)
+        renderer = renderer_of(self.inliner)
+        outputs = evaluated(self.env, self.text.strip(), self.lineno, renderer)
         if outputs is None:
             return [], []
-        ctx = PasteContext(self.env, renderer_of(self.inliner), self.get_source_info()[0] or "")
+        ctx = PasteContext(self.env, renderer, self.get_source_info()[0] or "")
         result: list[nodes.Node] = []
         for output in outputs:
             result += inline(ctx, as_value(output), self.lineno, strip_quotes=True)
@@ -37,10 +38,11 @@ class _EvalDirective(SphinxDirective):
     final_argument_whitespace = False
 
     def blocks(self) -> list[nodes.Element] | None:
-        outputs = evaluated(self.env, self.arguments[0], self.lineno)
+        renderer = renderer_of(self.state)
+        outputs = evaluated(self.env, self.arguments[0], self.lineno, renderer)
         if outputs is None:
             return None
-        ctx = PasteContext(self.env, renderer_of(self.state), self.get_source_info()[0] or "")
+        ctx = PasteContext(self.env, renderer, self.get_source_info()[0] or "")
         result: list[nodes.Element] = []
         for output in outputs:
             result += block(ctx, as_value(output), self.lineno)

@@ -75,8 +75,13 @@ def glued_value(env: BuildEnvironment, text: str, line: int) -> GluedValue | Non
     return value
 
 
-def evaluated(env: BuildEnvironment, expression: str, line: int) -> list[dict[str, Any]] | None:
-    """The outputs of ``{eval}`expression``` at ``line``, or ``None`` after a warning."""
+def evaluated(
+    env: BuildEnvironment, expression: str, line: int, renderer: Any | None = None
+) -> list[dict[str, Any]] | None:
+    """The outputs of ``{eval}`expression``` at ``line``, or ``None`` after a warning.
+
+    :param renderer: the page's renderer, which knows the markdown cell being rendered.
+    """
 
     page = page_values(env)
     regex = env.config.nbcache_eval_name_regex or DEFAULT_NAME_REGEX
@@ -93,11 +98,15 @@ def evaluated(env: BuildEnvironment, expression: str, line: int) -> list[dict[st
             regex,
         )
         return None
-    # markdown cell tokens carry their cell's line, which is its index + 1 (see tokens.py)
-    candidates = sorted((i for i in page.evals if i <= line - 1), reverse=True)
-    outputs = next(
-        (page.evals[i][expression] for i in candidates if expression in page.evals[i]), None
-    )
+    cell = (getattr(renderer, "md_env", None) or {}).get("nbcache_cell")
+    if isinstance(cell, int):
+        outputs = page.evals.get(cell, {}).get(expression)
+    else:
+        # markdown cell tokens carry their cell's line, its index + 1 (see rendering/tokens.py)
+        candidates = sorted((i for i in page.evals if i <= line - 1), reverse=True)
+        outputs = next(
+            (page.evals[i][expression] for i in candidates if expression in page.evals[i]), None
+        )
     if outputs is None:
         if not page.inline:
             why = "it is evaluated in execution mode 'inline' only (nbcache_execution_mode)"
