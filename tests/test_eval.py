@@ -109,3 +109,15 @@ def test_myst_nb_values_select_inline_mode(make_app, project):
     assert warnings(app) == []
     assert project.executed() == ["evaluated"]
     assert _values(project) == ["42", "43", "42", "100", "100"]
+
+
+def test_an_expression_that_raises_is_a_located_warning(make_app, project):
+    path = project.src / "evaluated.md"
+    path.write_text(path.read_text().replace("Now the answer", "Undefined: {eval}`nothing`. Now"))
+    app = build(make_app, project.src)
+    assert project.executed() == ["evaluated"]
+    lines = warnings(app)
+    assert len(lines) == 1, lines
+    assert "evaluated.md:5: WARNING: {eval} 'nothing' failed: NameError: name 'nothing'" in lines[0]
+    assert lines[0].endswith("[nbcache.eval]")
+    assert _values(project) == ["42", "Ada", "42", "100", "100"]
