@@ -32,6 +32,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .rendering import setup_rendering
 
     setup_rendering(app)
+
+    from .glue import setup_glue
+
+    setup_glue(app)
     return {
         "version": __version__,
         "env_version": 1,

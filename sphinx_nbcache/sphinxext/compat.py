@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def _mode(value: Any) -> Any:
     # myst-nb: off/auto/cache/force/inline; nbsphinx: never/auto/always
-    return {"never": "off", "always": "force", "inline": "cache"}.get(value, value)
+    return {"never": "off", "always": "force"}.get(value, value)
 
 
 def _timeout(value: Any) -> Any:
@@ -59,6 +59,7 @@ PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nb_merge_streams": ("merge_streams", bool),
     "nb_output_stderr": ("output_stderr", _stderr),
     "nb_custom_formats": ("custom_formats", _formats),
+    "nb_eval_name_regex": ("eval_name_regex", str),
     "nbsphinx_execute": ("execution_mode", _mode),
     "nbsphinx_timeout": ("timeout", _timeout),
     "nbsphinx_allow_errors": ("allow_errors", bool),

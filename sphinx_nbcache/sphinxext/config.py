@@ -6,6 +6,7 @@ The documentation's table of options is generated from :data:`CONFIG_VALUES`, so
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-EXECUTION_MODES = ("cache", "force", "auto", "off")
+EXECUTION_MODES = ("cache", "force", "auto", "off", "inline")
 STDERR_MODES = ("show", "remove", "warn")
 
 
@@ -93,6 +94,14 @@ def _mime_priority(value: Any) -> str | None:
     return None
 
 
+def _regex(value: Any) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"is not a regular expression ({exc})"
+    return None
+
+
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
         "path",
@@ -107,7 +116,8 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (str,),
         "``cache``: execute notebooks whose code has no cache record; ``force``: execute every "
         "notebook read; ``auto``: execute only notebooks without stored outputs; ``off``: render "
-        "the outputs stored in the files.",
+        "the outputs stored in the files; ``inline``: as ``cache``, and the ``{eval}`` expressions "
+        "of the markdown are evaluated in the kernel and cached with the outputs.",
         choices=EXECUTION_MODES,
     ),
     ConfigValue(
@@ -244,6 +254,14 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         True,
         (bool,),
         "Log one line per notebook as it finishes executing.",
+    ),
+    ConfigValue(
+        "eval_name_regex",
+        r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+        (str,),
+        "In ``inline`` mode, the ``{eval}`` expressions evaluated: those matching this "
+        "regular expression (by default plain variable names).",
+        check=_regex,
     ),
 )
 

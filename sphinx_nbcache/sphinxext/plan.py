@@ -30,6 +30,7 @@ from sphinx_nbcache.engine import (
 from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency_changes
 from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
+from sphinx_nbcache.engine.inline import add_eval_cells
 
 from .settings import NotebookSettings, kernel_name, notebook_settings
 from .sources import notebook_format
@@ -196,6 +197,8 @@ class Planner:
         spec["name"] = kernel
         spec.setdefault("display_name", kernel)
         nb.metadata["kernelspec"] = spec
+        if mode == "inline":  # {eval} expressions become generated code cells (keyed, stored)
+            nb = add_eval_cells(nb, config.nbcache_eval_name_regex)
         plan.nb = nb
         declared = (nb.metadata.get("nbcache") or {}).get("dependencies") or []
         plan.declared = [d for d in declared if isinstance(d, str)]

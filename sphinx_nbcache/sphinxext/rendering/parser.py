@@ -12,6 +12,7 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.errors import NotebookReadError
 from sphinx_nbcache.engine.reader import read_notebook_text
 
+from ..glue.page import take_page_values, with_eval_cells
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
 from .renderer import NotebookRenderer
@@ -47,7 +48,9 @@ class NotebookParser(MystParser):
             # an empty page, set up as myst sets up every page (its transforms expect it)
             super().parse("", document)
             return
-        nb = notebook_for_rendering(env, env.docname, nb)
+        # glue/eval: generated eval cells in (to pair with the record), values out of the outputs
+        nb = notebook_for_rendering(env, env.docname, with_eval_cells(env, env.docname, nb))
+        nb = take_page_values(env, env.docname, nb)
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we

@@ -91,6 +91,7 @@ class NotebookRenderer(SphinxRenderer):
         if cell_display(cell).remove_cell:
             return
         self._attachments = cell.get("attachments") or {}
+        self.md_env["nbcache_cell"] = token.meta["index"]  # whose {eval} values apply here
         try:
             self.render_children(token)
         finally:
