@@ -244,6 +244,8 @@ class Planner:
             return None
         if self.config.nbcache_execution_mode == "force":
             return "execution mode force"
+        if info.get("changed_under_build"):  # outputs.CHANGED_UNDER_BUILD
+            return "the notebook changed while the last build executed it"
         code = info["inputs"]
         extra = self.key_extra(info["source"], path.parent, list(info.get("declared") or []))
         inputs = KeyInputs(
