@@ -186,6 +186,9 @@ def _execute(
     state = env_state(env)
     cache_dir = Path(state.cache_path)
     exclude = [cache_dir, Path(app.outdir), Path(app.doctreedir)]
+    # documents are artefacts only when the notebook itself opened them for writing: one
+    # saved in an editor while the notebook ran is not the notebook's
+    suffixes = (*config.source_suffix, ".py")
     jobs = []
     for plan in todo:
         assert plan.nb is not None and plan.settings is not None
@@ -201,6 +204,7 @@ def _execute(
                 env=dict(config.nbcache_env),
                 exclude=exclude,
                 source_path=plan.path,
+                source_suffixes=suffixes,
                 payload=plan,
             )
         )
@@ -224,6 +228,8 @@ def _execute(
                 "%s", outcome["error"], type="nbcache", subtype="cache", location=plan.docname
             )
         outcomes[plan.docname] = outcome
+        for warning in result.warnings:
+            logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
         lock = locks.get(plan.docname)
         if lock is not None:  # another build waiting for it can now read the result
             lock.release()
