@@ -24,8 +24,8 @@ from nbformat import NotebookNode
 
 from . import probe
 from .ansi import strip_ansi
-from .errors import ExecutionError
-from .files import IGNORED_DIRS
+from .errors import ArtefactError, ExecutionError
+from .files import IGNORED_DIRS, relative_inside
 from .hashing import kernel_of
 from .watch import FolderWatch
 
@@ -276,7 +276,7 @@ async def async_execute_notebook(
     found = watch.end(run_id, _inside(cwd, writes))
     result.warnings += found.warnings
     untracked = [cwd / rel for rel in found.files if not rel.endswith(tuple(source_suffixes))]
-    result.artefacts = _artefacts(cwd, writes + untracked, excluded)
+    result.artefacts = _artefacts(cwd, writes + untracked, excluded, result.warnings)
     return result
 
 
@@ -416,8 +416,14 @@ def _inside(cwd: Path, paths: Iterable[Path]) -> list[str]:
     return out
 
 
-def _artefacts(cwd: Path, candidates: Iterable[Path], excluded: list[Path]) -> dict[str, Path]:
-    """Of the files the run wrote, those that are its artefacts: files in its folder."""
+def _artefacts(
+    cwd: Path, candidates: Iterable[Path], excluded: list[Path], warnings: list[str]
+) -> dict[str, Path]:
+    """Of the files the run wrote, those that are its artefacts: files in its folder.
+
+    A path in the folder that a symbolic link leads out of it is refused, with a warning
+    added to ``warnings``: restoring it later would write outside the project.
+    """
     out: dict[str, Path] = {}
     for path in candidates:
         try:
@@ -427,6 +433,14 @@ def _artefacts(cwd: Path, candidates: Iterable[Path], excluded: list[Path]) -> d
         if not path.is_file() or any(part in IGNORED_DIRS for part in rel.parts):
             continue
         if any(path == ex or ex in path.parents for ex in excluded):
+            continue
+        try:
+            relative_inside(path, cwd)
+        except ArtefactError:
+            warnings.append(
+                f"'{rel.as_posix()}' is not recorded as an artefact: it resolves to "
+                f"{path.resolve()}, outside the notebook's folder (a symbolic link?)"
+            )
             continue
         out[rel.as_posix()] = path
     return out
