@@ -306,7 +306,13 @@ def _store_result(
         error=str(error),
         traceback=error.traceback,
         cell_index=error.cell_index,
-        data={**result.data(), "dependencies": dependencies, "ename": error.ename},
+        data={
+            **result.data(),
+            "dependencies": dependencies,
+            "ename": error.ename,
+            # a failure stands only while these stay as they were too
+            "settings": planner.run_settings(plan.settings) if plan.settings else None,
+        },
     )
     outcome = plan.outcome(status=FAILED, seconds=seconds, error=str(error))
     outcome.update(traceback=error.traceback, cell_index=error.cell_index)
