@@ -278,6 +278,15 @@ def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
 _BUSY = "another process holds the cache for too long; try again"
 
 
+def _read_only(path: Path) -> bool:
+    """Whether the database or its folder cannot be written (also on a read-only mount,
+    which ``os.access`` reports even to root)."""
+    folder = path.parent
+    return (folder.exists() and not os.access(folder, os.W_OK)) or (
+        path.exists() and not os.access(path, os.W_OK)
+    )
+
+
 @contextmanager
 def _translate(path: Path) -> Iterator[None]:
     """Turn SQLite errors into one-line messages that say what to do."""
@@ -289,8 +298,12 @@ def _translate(path: Path) -> Iterator[None]:
         text = str(exc)
         if "locked" in text or "busy" in text:
             hint = _BUSY
-        elif "readonly" in text or "read-only" in text:
-            hint = "the cache folder is not writable; check its permissions or choose another"
+        elif "readonly" in text or "read-only" in text or _read_only(path):
+            # never "damaged" for these: `nbcache clear` would wipe a healthy cache
+            hint = (
+                "the cache is read-only (its folder or database cannot be written); make it "
+                "writable, or set nbcache_path to a writable copy of it"
+            )
         else:
             hint = "the cache database is damaged; run `nbcache clear` to start afresh"
         raise CacheDatabaseError(f"{path}: database error ({text}); {hint}") from None

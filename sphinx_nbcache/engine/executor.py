@@ -24,9 +24,10 @@ from nbformat import NotebookNode
 
 from . import probe
 from .ansi import strip_ansi
-from .errors import ExecutionError
-from .files import IGNORED_DIRS, changed_files, snapshot
+from .errors import ArtefactError, ExecutionError
+from .files import IGNORED_DIRS, relative_inside
 from .hashing import kernel_of
+from .watch import FolderWatch
 
 #: how many kernels are started for one notebook before its failure to start is its result
 KERNEL_START_ATTEMPTS = 3
@@ -74,6 +75,8 @@ class ExecutionResult:
     #: what the kernel reported (files read and written, modules, versions); empty if no probe
     io: dict[str, Any] = field(default_factory=dict)
     started: float = 0.0
+    #: what the caller should tell the user about this run (artefacts not recorded, say)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +108,10 @@ async def async_execute_notebook(
     env: Mapping[str, str] | None = None,
     exclude: Iterable[str | os.PathLike[str]] = (),
     source_path: str | os.PathLike[str] | None = None,
+    watch: FolderWatch | None = None,
+    run_id: int = 0,
+    run_name: str = "",
+    source_suffixes: Iterable[str] = (),
 ) -> ExecutionResult:
     """Execute ``nb`` (a copy is not made: outputs are written into it) in folder ``cwd``.
 
@@ -115,6 +122,11 @@ async def async_execute_notebook(
     :param env: variables added to the kernel's environment.
     :param exclude: files and folders never reported as artefacts (the cache, the build).
     :param source_path: the notebook's own file, never an artefact.
+    :param watch: the comparison of ``cwd`` shared with the other runs in it (see
+        :mod:`.watch`); by default one of its own.
+    :param run_id, run_name: this run's number in ``watch``, and how its warnings name it.
+    :param source_suffixes: files ending so (the project's documents) are artefacts only
+        when the probe saw the notebook write them, never from the folder comparison alone.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
@@ -127,9 +139,10 @@ async def async_execute_notebook(
     if source_path is not None:
         excluded.append(Path(source_path).absolute())
     use_probe = language == "python"
-    # without a probe, artefacts are found by comparing the folder before and after; with
-    # one, walking a folder that may hold large data trees would be wasted work
-    before = {} if use_probe else snapshot(cwd)
+    # the probe sees only Python's open(): a subprocess, a C library or os.replace write
+    # files it never sees, so the folder is compared before and after as well
+    if watch is None:
+        watch = FolderWatch(cwd, excluded)
     timings: dict[int, float] = {}
     current: dict[str, int] = {}
 
@@ -246,6 +259,7 @@ async def async_execute_notebook(
         if IPC
         else nullcontext()
     )
+    watch.start(run_id, run_name or (Path(source_path).name if source_path else str(cwd)))
     with tempfile.TemporaryFile() as log, sockets_folder as sockets:
         try:
             await (run_until_deadline(log, sockets) if notebook_timeout else run(log, sockets))
@@ -258,7 +272,11 @@ async def async_execute_notebook(
                 # the kernel died or never started: its own output is the only account
                 _add_kernel_log(result.error, log)
     result.seconds = time.perf_counter() - start
-    result.artefacts = _artefacts(cwd, before, result.io, excluded, use_probe)
+    writes = [Path(p) for p in result.io.get("writes", [])]
+    found = watch.end(run_id, _inside(cwd, writes))
+    result.warnings += found.warnings
+    untracked = [cwd / rel for rel in found.files if not rel.endswith(tuple(source_suffixes))]
+    result.artefacts = _artefacts(cwd, writes + untracked, excluded, result.warnings)
     return result
 
 
@@ -387,20 +405,25 @@ def _kernel_traceback(nb: NotebookNode | None, index: int | None) -> str:
     return ""
 
 
+def _inside(cwd: Path, paths: Iterable[Path]) -> list[str]:
+    """The relative POSIX paths of those of ``paths`` inside ``cwd``."""
+    out = []
+    for path in paths:
+        try:
+            out.append(path.relative_to(cwd).as_posix())
+        except ValueError:
+            continue
+    return out
+
+
 def _artefacts(
-    cwd: Path,
-    before: dict[str, tuple[int, int]],
-    io: Mapping[str, Any],
-    excluded: list[Path],
-    use_probe: bool = False,
+    cwd: Path, candidates: Iterable[Path], excluded: list[Path], warnings: list[str]
 ) -> dict[str, Path]:
-    """Files the run created or changed in its working folder."""
-    if use_probe or "writes" in io:
-        # without a report (a dead kernel) nothing is known: a folder diff would also catch
-        # files that other notebooks running in the same folder wrote
-        candidates: list[Path] = [Path(p) for p in io.get("writes", [])]
-    else:  # no probe (not a Python kernel): compare the folder before and after
-        candidates = [cwd / rel for rel in changed_files(before, snapshot(cwd))]
+    """Of the files the run wrote, those that are its artefacts: files in its folder.
+
+    A path in the folder that a symbolic link leads out of it is refused, with a warning
+    added to ``warnings``: restoring it later would write outside the project.
+    """
     out: dict[str, Path] = {}
     for path in candidates:
         try:
@@ -410,6 +433,14 @@ def _artefacts(
         if not path.is_file() or any(part in IGNORED_DIRS for part in rel.parts):
             continue
         if any(path == ex or ex in path.parents for ex in excluded):
+            continue
+        try:
+            relative_inside(path, cwd)
+        except ArtefactError:
+            warnings.append(
+                f"'{rel.as_posix()}' is not recorded as an artefact: it resolves to "
+                f"{path.resolve()}, outside the notebook's folder (a symbolic link?)"
+            )
             continue
         out[rel.as_posix()] = path
     return out

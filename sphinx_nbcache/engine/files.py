@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from .errors import ArtefactError
@@ -73,20 +74,40 @@ IGNORED_DIRS = frozenset(
 )
 
 
-def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Map each file under ``folder`` (relative POSIX path) to ``(size, mtime_ns)``."""
+#: at most this many files are compared before and after a run: the comparison stays cheap
+#: next to a large data tree (past it, only the files the probe saw are artefacts)
+SNAPSHOT_LIMIT = 20_000
+
+
+def snapshot(
+    folder: Path, exclude: Iterable[Path] = (), limit: int | None = None
+) -> dict[str, tuple[int, int]] | None:
+    """Map each file under ``folder`` (relative POSIX path) to ``(size, mtime_ns)``.
+
+    Hidden folders, :data:`IGNORED_DIRS` and the folders in ``exclude`` are not entered, nor
+    are symbolic links to folders. ``None`` when there are more than ``limit`` files.
+    """
     result: dict[str, tuple[int, int]] = {}
     root = str(folder)
+    skip = {os.path.abspath(p) for p in exclude}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.startswith(".")]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d not in IGNORED_DIRS
+            and not d.startswith(".")
+            and os.path.join(dirpath, d) not in skip
+        ]
         for name in filenames:
             full = os.path.join(dirpath, name)
             try:
-                st = os.stat(full)
+                st = os.stat(full, follow_symlinks=False)
             except OSError:
                 continue
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             result[rel] = (st.st_size, st.st_mtime_ns)
+            if limit is not None and len(result) > limit:
+                return None
     return result
 
 

@@ -1,8 +1,10 @@
 """Code run silently inside a Python kernel to record what the notebook's run reads and writes.
 
 Installed before the first cell with ``silent=True`` (no outputs, no execution count, no
-history), it adds an audit hook on ``open`` and keeps the sets in a module that is not in the
-user namespace. After the last cell a ``user_expressions`` request fetches the report.
+history), it adds an audit hook on ``open`` (and on ``os.rename``, whose destination is a file
+written) and keeps the sets in a module that is not in the user namespace. After the last
+cell a ``user_expressions`` request fetches the report. Files written other than from Python
+(a subprocess, a C library) are not seen here; the executor compares the folder for them.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ def __nbcache_install():
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
     def hook(event, args, _abspath=os.path.abspath, _fspath=os.fspath, _decode=os.fsdecode):
-        if event != "open":
+        if event == "open":
+            path, mode, flags = args
+        elif event == "os.rename":  # os.rename and os.replace: a file moved into place
+            path, mode, flags = args[1], "w", None
+        else:
             return
-        path, mode, flags = args
         if isinstance(path, int):
             return
         try:

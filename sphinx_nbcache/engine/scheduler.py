@@ -23,6 +23,7 @@ from .errors import ArtefactError, ExecutionError
 from .executor import ExecutionResult, async_execute_notebook
 from .files import relative_inside, safe_join
 from .hashing import kernel_of
+from .watch import FolderWatch
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Job:
     source_path: Path | None = None
     #: when set, run in a temporary folder holding only these files (relative to ``cwd``)
     assets: Sequence[str] | None = None
+    #: files ending so are artefacts only if the probe saw them written (the project's sources)
+    source_suffixes: Sequence[str] = ()
     #: anything the caller wants back with the result
     payload: Any = None
 
@@ -106,8 +109,18 @@ async def _run_all(
     total = len(jobs)
     done = 0
     started = 0
+    # one comparison per shared folder, so that runs side by side in it are told apart
+    watches: dict[Path, FolderWatch] = {}
 
-    async def one(job: Job) -> ExecutionResult:
+    def watch_for(job: Job, cwd: Path) -> FolderWatch:
+        if job.assets is not None:  # a folder of its own
+            return FolderWatch(cwd.absolute(), [Path(p).absolute() for p in job.exclude])
+        folder = cwd.absolute()
+        if folder not in watches:
+            watches[folder] = FolderWatch(folder, [Path(p).absolute() for p in job.exclude])
+        return watches[folder]
+
+    async def one(run_id: int, job: Job) -> ExecutionResult:
         nonlocal done, started
         async with semaphore:
             started += 1
@@ -125,6 +138,10 @@ async def _run_all(
                         env=job.env,
                         exclude=job.exclude,
                         source_path=job.source_path,
+                        watch=watch_for(job, cwd),
+                        run_id=run_id,
+                        run_name=job.name,
+                        source_suffixes=job.source_suffixes,
                     )
                     done += 1
                     if on_result is not None:
@@ -142,7 +159,7 @@ async def _run_all(
                     on_result(job, result, done, total)
             return result
 
-    return list(await asyncio.gather(*(one(job) for job in jobs)))
+    return list(await asyncio.gather(*(one(i, job) for i, job in enumerate(jobs))))
 
 
 class _AssetError(Exception):

@@ -23,9 +23,9 @@ from sphinx.util.console import bold
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.deps import recorded_dependencies
-from sphinx_nbcache.engine.errors import NbCacheError
+from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
-from sphinx_nbcache.engine.files import atomic_write_bytes, safe_join
+from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .claims import execute_once
@@ -157,12 +157,30 @@ def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) 
 
 
 def _restore_artefacts(store: NotebookCache, plan: Plan) -> None:
-    """Put a cached notebook's artefacts in its folder, as executing it would have."""
+    """Put a cached notebook's artefacts in its folder, as executing it would have.
+
+    Never outside it: a stored path reached through a symbolic link to elsewhere (a folder
+    of a fresh clone that is a link, say) is refused with a warning.
+    """
     assert plan.entry is not None
     folder = plan.path.parent
     for rel in plan.entry.artefacts:
+        try:
+            target = safe_join(folder, rel)
+            relative_inside(target, folder)  # resolves links before checking
+        except ArtefactError:
+            logger.warning(
+                "artefact '%s' is not restored: %s resolves to %s, outside the notebook's "
+                "folder (a symbolic link?); remove the link or make it a folder",
+                rel,
+                folder / rel,
+                (folder / rel).resolve(),
+                type="nbcache",
+                subtype="artefact",
+                location=plan.docname,
+            )
+            continue
         stored = store.artefact_path(plan.entry, rel)
-        target = safe_join(folder, rel)
         try:
             data = stored.read_bytes()
         except OSError:
@@ -186,6 +204,9 @@ def _execute(
     state = env_state(env)
     cache_dir = Path(state.cache_path)
     exclude = [cache_dir, Path(app.outdir), Path(app.doctreedir)]
+    # documents are artefacts only when the notebook itself opened them for writing: one
+    # saved in an editor while the notebook ran is not the notebook's
+    suffixes = (*config.source_suffix, ".py")
     jobs = []
     for plan in todo:
         assert plan.nb is not None and plan.settings is not None
@@ -201,6 +222,7 @@ def _execute(
                 env=dict(config.nbcache_env),
                 exclude=exclude,
                 source_path=plan.path,
+                source_suffixes=suffixes,
                 payload=plan,
             )
         )
@@ -224,6 +246,8 @@ def _execute(
                 "%s", outcome["error"], type="nbcache", subtype="cache", location=plan.docname
             )
         outcomes[plan.docname] = outcome
+        for warning in result.warnings:
+            logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
         lock = locks.get(plan.docname)
         if lock is not None:  # another build waiting for it can now read the result
             lock.release()
@@ -282,7 +306,13 @@ def _store_result(
         error=str(error),
         traceback=error.traceback,
         cell_index=error.cell_index,
-        data={**result.data(), "dependencies": dependencies, "ename": error.ename},
+        data={
+            **result.data(),
+            "dependencies": dependencies,
+            "ename": error.ename,
+            # a failure stands only while these stay as they were too
+            "settings": planner.run_settings(plan.settings) if plan.settings else None,
+        },
     )
     outcome = plan.outcome(status=FAILED, seconds=seconds, error=str(error))
     outcome.update(traceback=error.traceback, cell_index=error.cell_index)

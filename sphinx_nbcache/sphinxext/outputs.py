@@ -15,7 +15,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.errors import NbCacheError
-from sphinx_nbcache.engine.hashing import code_cells, normalise_source
+from sphinx_nbcache.engine.hashing import code_cells, key_inputs, normalise_source
 
 from .state import env_state, store_for
 
@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 #: statuses whose pages show the outputs stored in the source file
 _FROM_FILE = ("off", "excluded")
+
+#: set in a document's data when its page was rendered without outputs because the code
+#: changed after it was planned: ``env-get-outdated`` then has it read (and executed) again
+CHANGED_UNDER_BUILD = "changed_under_build"
 
 
 def _code_cells(nb: NotebookNode) -> list[NotebookNode]:
@@ -72,15 +76,50 @@ def _load_executed(store: NotebookCache, key: str, attempts: int = 3) -> Noteboo
     return None
 
 
+def _code_of(inputs: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """The part of the key a code edit changes: each code cell's digest and execution tags."""
+    return [(digest, tuple(tags)) for _, digest, tags in inputs.get("cells", [])]
+
+
+def changed_since_planned(nb: NotebookNode, outcome: dict[str, Any]) -> bool:
+    """Whether the code of ``nb`` (as read now) differs from what the build planned and ran."""
+    planned = outcome.get("inputs")
+    if not planned:
+        return False
+    return _code_of(key_inputs(nb).to_json()) != _code_of(planned)
+
+
+def _without_outputs(nb: NotebookNode) -> NotebookNode:
+    bare = copy.deepcopy(nb)
+    for _, cell in code_cells(bare):
+        cell["outputs"], cell["execution_count"] = [], None
+    return bare
+
+
 def notebook_for_rendering(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
-    """The notebook to render for ``docname``: the source ``nb`` with outputs filled in."""
+    """The notebook to render for ``docname``: the source ``nb`` with outputs filled in.
+
+    Outputs are only ever those of the code being rendered: a notebook saved after the build
+    planned it (while its kernel ran, say) is shown without outputs, and its document is
+    marked so that the next build reads and executes it again.
+    """
     state = env_state(env)
     outcome: dict[str, Any] | None = state.outcomes.get(docname)
     if outcome is None:
         return nb
-    state.data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
+    data = state.data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
     if outcome["status"] in _FROM_FILE or not outcome.get("key"):
         return nb
+    if changed_since_planned(nb, outcome):
+        data[CHANGED_UNDER_BUILD] = True
+        logger.warning(
+            "the notebook changed while the build executed it; its page shows no outputs "
+            "this time, the next build executes it again",
+            type="nbcache",
+            subtype="cache",
+            location=docname,
+        )
+        return _without_outputs(nb)
     try:
         executed = _load_executed(store_for(env), outcome["key"])
     except NbCacheError as exc:
@@ -90,6 +129,7 @@ def notebook_for_rendering(env: BuildEnvironment, docname: str, nb: NotebookNode
         return nb
     merged = merge_outputs(nb, executed)
     if merged is None:
+        data[CHANGED_UNDER_BUILD] = True
         logger.warning(
             "the notebook changed while the build ran; showing it without outputs",
             type="nbcache",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import fnmatch
 import glob
+import hashlib
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -222,7 +224,7 @@ class Planner:
             return
         failure = self.store.lookup_failure(key)
         if failure is not None:
-            retry = self.retry_failure(failure)
+            retry = self.retry_failure(failure, plan.settings)
             if retry is None:
                 plan.failure, plan.status = failure, FAILED
                 plan.reason = "failed before with the same inputs"
@@ -247,6 +249,8 @@ class Planner:
             return None
         if self.config.nbcache_execution_mode == "force":
             return "execution mode force"
+        if info.get("changed_under_build"):  # outputs.CHANGED_UNDER_BUILD
+            return "the notebook changed while the last build executed it"
         code = info["inputs"]
         extra = self.key_extra(info["source"], path.parent, list(info.get("declared") or []))
         inputs = KeyInputs(
@@ -267,11 +271,38 @@ class Planner:
             return self.retry_failure(failure)
         return "record evicted or removed"
 
-    def retry_failure(self, failure: FailureEntry) -> str | None:
-        """Why a remembered failure executes again, or ``None`` while it stands."""
+    def run_settings(self, settings: NotebookSettings) -> dict[str, Any]:
+        """The settings besides the key that can change a run's outcome, kept with a failure."""
+        return {
+            "timeout": settings.timeout,
+            "notebook_timeout": settings.notebook_timeout,
+            "allow_errors": settings.allow_errors,
+            # a digest: the values may be secrets, and the cache may be shared
+            "env": hashlib.sha256(
+                json.dumps(dict(self.config.nbcache_env), sort_keys=True).encode()
+            ).hexdigest(),
+        }
+
+    def retry_failure(
+        self, failure: FailureEntry, settings: NotebookSettings | None = None
+    ) -> str | None:
+        """Why a remembered failure executes again, or ``None`` while it stands.
+
+        :param settings: the notebook's settings now; a failure stored with other timeouts,
+            allow-errors or environment is executed again (the kernel is in the key).
+        """
         changed = self.stale_record(failure.data.get("dependencies") or {})
         if changed:
             return "; ".join(changed)
+        then = failure.data.get("settings")
+        if settings is not None and isinstance(then, dict):
+            now = self.run_settings(settings)
+            moved = [name for name in now if name in then and then[name] != now[name]]
+            if moved:
+                return "settings changed since it failed: " + ", ".join(
+                    f"{name} {then[name]!r} -> {now[name]!r}" if name != "env" else "env"
+                    for name in moved
+                )
         if failure.data.get("ename") in ENVIRONMENT_FAULTS:
             return f"retrying: {failure.error}"
         if self.config.nbcache_retry_failed:
