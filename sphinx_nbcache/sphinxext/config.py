@@ -103,11 +103,12 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ),
     ConfigValue(
         "execution_mode",
-        "cache",
+        "auto",
         (str,),
-        "``cache``: execute notebooks whose code has no cache record; ``force``: execute every "
-        "notebook read; ``auto``: execute only notebooks without stored outputs; ``off``: render "
-        "the outputs stored in the files.",
+        "``auto``: a notebook with stored outputs is shown as stored, never executed; the others "
+        "execute through the cache (once, then served from it); ``cache``: every notebook "
+        "executes through the cache, stored outputs or not; ``force``: execute every notebook "
+        "read; ``off``: render the outputs stored in the files.",
         choices=EXECUTION_MODES,
     ),
     ConfigValue(
