@@ -32,6 +32,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .rendering import setup_rendering
 
     setup_rendering(app)
+
+    from .gallery import setup_gallery
+
+    setup_gallery(app)
     return {
         "version": __version__,
         "env_version": 1,
