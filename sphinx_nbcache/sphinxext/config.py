@@ -241,6 +241,20 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "missing or did not start is always tried again).",
     ),
     ConfigValue(
+        "prolog",
+        None,
+        (str, type(None)),
+        "reStructuredText put before every notebook's content: a Jinja2 template rendered "
+        "with the build environment as ``env`` (as nbsphinx's ``nbsphinx_prolog``, which sets "
+        "it).",
+    ),
+    ConfigValue(
+        "epilog",
+        None,
+        (str, type(None)),
+        "reStructuredText put after every notebook's content; a template as ``prolog``.",
+    ),
+    ConfigValue(
         "show_progress",
         True,
         (bool,),

@@ -15,6 +15,7 @@ from sphinx_nbcache.engine.reader import read_notebook_text
 from ..gallery import collect_thumbnail
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
+from .prolog import add_text
 from .renderer import NotebookRenderer
 from .tokens import notebook_to_tokens
 from .widgets import state_node, widget_state
@@ -69,7 +70,9 @@ class NotebookParser(MystParser):
         md.options["nbcache_notebook"] = nb
         md_env: dict[str, object] = {}
         tokens = notebook_to_tokens(nb, md, md_env)
+        add_text(document, env, "prolog")
         md.renderer.render(tokens, md.options, md_env)
+        add_text(document, env, "epilog")
         state = widget_state(nb)
         if state is not None:
             document += state_node(state)
