@@ -13,8 +13,7 @@ def project(rootdir, tmp_path, monkeypatch):
 
 def _gallery(project):
     """(title, href, img src, tooltip) of each gallery entry."""
-    grid = project.page("gallery").find("div", class_="nbcache-gallery")
-    assert grid is not None
+    grid = project.page("gallery").find_all("div", class_="nbcache-gallery")[0]
     return [
         (a.find_all("div")[1].get_text(), a["href"], a.find("img")["src"], a.get("title"))
         for a in grid.find_all("a")
@@ -61,6 +60,13 @@ def test_toctree_cell_and_gallery(make_app, project):
     # the gallery page lists its pages as thumbnails only, but the navigation has them
     assert project.page("gallery").find(attrs={"role": "main"}).find("li") is None
     assert project.page("index").find("a", href="tagged.html") is not None
+
+    # nbsphinx-link-gallery: thumbnails of links, its pages not added to the navigation
+    links = project.page("gallery").find_all("div", class_="nbcache-gallery")[1]
+    assert [(a["href"], a.get_text(" ").strip()) for a in links.find_all("a")] == [
+        ("first.html", "First page")
+    ]
+    assert "Linked" in project.text("gallery")
 
     # a cached build: the notebooks are read again, the thumbnails come from the cache
     for name in ("gallery", "tagged", "meta", "last"):

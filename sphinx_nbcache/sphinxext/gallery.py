@@ -162,6 +162,29 @@ class NbGallery(TocTree):
         return [holder]
 
 
+class link_gallery(nodes.General, nodes.Element):
+    """The entries of an ``nblinkgallery``: a gallery of links, not part of the navigation."""
+
+
+class NbLinkGallery(NbGallery):
+    """``nblinkgallery``: thumbnails of links; its pages are not added to the navigation."""
+
+    option_spec = {
+        k: v for k, v in TocTree.option_spec.items() if k in ("name", "caption", "glob", "reversed")
+    }
+
+    def run(self) -> list[nodes.Node]:
+        result = super().run()
+        for toctree in list(result[0].findall(addnodes.toctree)) if result else []:
+            entries = link_gallery(
+                entries=toctree["entries"],
+                includefiles=toctree["includefiles"],
+                caption=toctree.get("caption"),
+            )
+            toctree.replace_self(entries)
+        return result
+
+
 def _conf_thumbnail(app: Sphinx, doc: str) -> str | None:
     """The ``nbsphinx_thumbnails`` image of ``doc``: an exact name beats a pattern."""
     # nbsphinx's value is not registered (both extensions may be loaded): read conf.py's own
@@ -226,8 +249,10 @@ def resolve_galleries(app: Sphinx, doctree: nodes.document, fromdocname: str) ->
     gallery's pages; other builders show the toctree as it is.
     """
     for holder in list(doctree.findall(gallery_toc)):
-        toctrees = list(holder.findall(addnodes.toctree))
+        toctrees = list(holder.findall(addnodes.toctree)) + list(holder.findall(link_gallery))
         if app.builder.format != "html" or not toctrees:
+            for links in list(holder.findall(link_gallery)):
+                links.parent.remove(links)  # nblinkgallery: nothing outside HTML, as nbsphinx
             holder.replace_self(holder.children)
             continue
         toctree = toctrees[0]
@@ -250,7 +275,10 @@ def resolve_galleries(app: Sphinx, doctree: nodes.document, fromdocname: str) ->
             para = nodes.paragraph("", "", classes=["caption"])
             para += nodes.inline(caption, caption, classes=["caption-text"])
             out.append(para)
-        toctree["hidden"] = True  # this page shows thumbnails instead of the list
+        if isinstance(toctree, link_gallery):
+            toctree.parent.remove(toctree)
+        else:
+            toctree["hidden"] = True  # this page shows thumbnails instead of the list
         out.extend(holder.children)
         out.append(nodes.raw("", "".join(parts), format="html"))
         holder.replace_self(out)
@@ -267,7 +295,9 @@ def _copy_static(app: Sphinx, exception: BaseException | None) -> None:
 def setup_gallery(app: Sphinx) -> None:
     """Register the directive, its node, the thumbnail bookkeeping and the static files."""
     app.add_node(gallery_toc)
+    app.add_node(link_gallery)
     app.add_directive("nbgallery", NbGallery)
+    app.add_directive("nblinkgallery", NbLinkGallery)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
     app.connect("doctree-resolved", resolve_galleries)

@@ -20,6 +20,7 @@ from nbformat import NotebookNode
 KINDS: tuple[tuple[str, str], ...] = (
     ("nbsphinx-gallery", "nbgallery"),
     ("nbsphinx-toctree", "toctree"),
+    ("nbsphinx-link-gallery", "nblinkgallery"),
 )
 
 
@@ -99,7 +100,7 @@ def render_link_cell(
         return False
     directive, options = kind
     if not isinstance(options, Mapping):
-        key = "nbsphinx-gallery" if directive == "nbgallery" else "nbsphinx-toctree"
+        key = next(k for k, d in KINDS if d == directive)
         renderer.warn(
             f"{key} cell metadata must be a mapping of options, not {options!r}; "
             "the cell's links are listed without options",
