@@ -24,6 +24,8 @@ def test_prolog_epilog_and_inapplicable_values(app):
     note = body.find("div", class_="admonition note")
     assert note is not None and "Prolog of nb (nb.ipynb)." in note.get_text()
     assert body.find("em").get_text() == "after"
+    # nbconvert's escape_latex filter, which nbsphinx's own prolog uses: x\_y in reST
+    assert "Epilog after nb, x_y." in text
     assert text.index("Prolog of nb") < text.index("Notebook text.") < text.index("Epilog")
     # not on other pages
     assert "Prolog of" not in (app.outdir / "index.html").read_text()

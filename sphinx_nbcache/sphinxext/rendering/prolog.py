@@ -7,6 +7,8 @@ reStructuredText parsed into the page before (or after) the notebook's content.
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 from docutils import nodes
 from docutils.parsers.rst import Parser as RstParser
@@ -17,10 +19,40 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 
+#: LaTeX's special characters, escaped as nbconvert's ``escape_latex`` filter does
+_LATEX = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\^{}",
+    "\\": r"\textbackslash{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+_LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX))
+
+
+def escape_latex(text: object) -> str:
+    """``text`` with LaTeX's special characters escaped."""
+    return _LATEX_RE.sub(lambda m: _LATEX[m.group(0)], str(text))
+
+
+def _jinja() -> jinja2.Environment:
+    # nbsphinx renders with nbconvert's template environment: its filter used in prologs
+    environment = jinja2.Environment()
+    environment.filters["escape_latex"] = escape_latex
+    return environment
+
+
 def render_template(template: str, env: BuildEnvironment, name: str) -> str | None:
     """The template rendered with ``env``; ``None`` (after a warning) if it fails."""
     try:
-        return jinja2.Environment().from_string(template).render(env=env)
+        return _jinja().from_string(template).render(env=env)
     except jinja2.TemplateError as exc:
         logger.warning(
             "nbcache_%s could not be rendered: %s; fix the template in conf.py",

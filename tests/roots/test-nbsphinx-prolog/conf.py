@@ -5,7 +5,7 @@ nbsphinx_prolog = r"""
 {% set source = env.doc2path(env.docname, base=False)|string %}
 .. note:: Prolog of {{ env.docname }} ({{ source }}).
 """
-nbsphinx_epilog = "Epilog *after* {{ env.docname }}."
+nbsphinx_epilog = "Epilog *after* {{ env.docname }}, {{ 'x_y'|escape_latex }}."
 # nbsphinx values that cannot apply: one warning each
 nbsphinx_codecell_lexer = "python3"
 nbsphinx_prompt_width = "8ex"
