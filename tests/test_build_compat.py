@@ -39,8 +39,10 @@ def test_myst_nb_auto_and_custom_formats(make_app, project):
         index.write("   script\n")
     app = build(make_app, project.src)
     assert warnings(app) == []
-    # auto: the notebook with stored outputs is not executed
+    # auto: the notebook with stored outputs is not executed (auto is also the default: the
+    # log line shows that the value was taken over)
     assert project.executed() == ["fresh", "rich"]
+    assert "(from nb_execution_mode in conf.py)" in app.status.getvalue()
     assert "from a custom format" in project.text("script")
     assert app.config.nbcache_custom_formats == {".pct.py": "py:percent", ".py.txt": "py:percent"}
 

@@ -11,8 +11,11 @@ def project(rootdir, tmp_path, monkeypatch):
     return copy_project(rootdir, "build-modes", tmp_path, monkeypatch)
 
 
-def test_cache_mode_default(make_app, project):
-    app = build(make_app, project.src)
+CACHE = {"nbcache_execution_mode": "cache"}
+
+
+def test_cache_mode_executes_notebooks_with_stored_outputs(make_app, project):
+    app = build(make_app, project.src, confoverrides=CACHE)
     assert warnings(app) == []
     # nbsphinx's `execute: never` keeps "never" from running; the alias finds python3
     assert project.executed() == ["fresh", "rich", "stored"]
@@ -32,6 +35,7 @@ def test_off_mode_renders_stored_outputs(make_app, project):
 
 
 def test_auto_mode_executes_only_notebooks_without_outputs(make_app, project):
+    # auto is the default (tests/test_nbsphinx_auto.py); set here as a notebook could not
     build(make_app, project.src, confoverrides={"nbcache_execution_mode": "auto"})
     assert project.executed() == ["fresh", "rich"]
     assert "stored in the file" in project.text("stored")
@@ -47,26 +51,27 @@ def test_force_mode_executes_every_build(make_app, project):
 
 
 def test_exclude_patterns(make_app, project):
-    build(make_app, project.src, confoverrides={"nbcache_exclude_patterns": ["st*.ipynb"]})
+    overrides = {**CACHE, "nbcache_exclude_patterns": ["st*.ipynb"]}
+    build(make_app, project.src, confoverrides=overrides)
     assert project.executed() == ["fresh", "rich"]
     assert project.report()["stored"]["status"] == "excluded"
     assert "stored in the file" in project.text("stored")
 
 
 def test_each_builder_gets_its_mime_type(make_app, project):
-    build(make_app, project.src)
+    build(make_app, project.src, confoverrides=CACHE)
     assert project.executed() == ["fresh", "rich", "stored"]
     bold = project.page("rich").find("b", class_="rich-html")
     assert bold is not None and bold.get_text() == "bold html"
 
     # latex and text reuse the cache: nothing executes again
-    latex = build(make_app, project.src, buildername="latex")
+    latex = build(make_app, project.src, buildername="latex", confoverrides=CACHE)
     assert project.executed() == []
     tex = next((latex.outdir).glob("*.tex")).read_text()
     assert r"\alpha + \beta" in tex
     assert "bold html" not in tex
 
-    text = build(make_app, project.src, buildername="text")
+    text = build(make_app, project.src, buildername="text", confoverrides=CACHE)
     assert project.executed() == []
     page = (text.outdir / "rich.txt").read_text()
     assert "plain rich repr" in page

@@ -16,6 +16,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     config.register(app)
     app.connect("config-inited", compat.adopt_peer_values, priority=390)
+    app.connect("config-inited", compat.warn_inapplicable_nbsphinx_values, priority=390)
     app.connect("config-inited", config.validate, priority=400)
     app.connect("config-inited", sources.register_suffixes, priority=450)
     app.connect("config-inited", sources.exclude_cache_folder, priority=450)
@@ -36,6 +37,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .glue import setup_glue
 
     setup_glue(app)
+
+    from .gallery import setup_gallery
+
+    setup_gallery(app)
     return {
         "version": __version__,
         "env_version": 1,

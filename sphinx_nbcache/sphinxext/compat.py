@@ -79,3 +79,56 @@ def adopt_peer_values(app: Sphinx, config: Config) -> None:
             value = {**config[name], **value}
         config[name] = value
         logger.info("nbcache: %s = %r (from %s in conf.py)", name, value, peer)
+
+
+# -- nbsphinx: structure, prolog and the values that cannot apply ------------------------------
+# (nbsphinx_thumbnails is read by gallery.py; the prompt values by their own block)
+PEER_VALUES.update(
+    {
+        "nbsphinx_prolog": ("prolog", str),
+        "nbsphinx_epilog": ("epilog", str),
+        "nbsphinx_kernel_name": ("kernel", lambda v: v or "python3"),
+    }
+)
+
+#: nbsphinx values (its ``app.add_config_value`` calls) not applied here, and why
+NBSPHINX_NOT_APPLIED: dict[str, str] = {
+    "nbsphinx_kernel_name": (
+        "it sets nbcache_kernel, the kernel of notebooks whose metadata names none; a notebook "
+        "that names a kernel keeps it (replace kernels with nbcache_kernel_aliases)"
+    ),
+    "nbsphinx_execute_arguments": (
+        "kernel arguments are not supported yet; set IPython options in the notebook (for "
+        "figure formats: %config InlineBackend.figure_formats = ...)"
+    ),
+    "nbsphinx_codecell_lexer": (
+        "the lexer of code cells comes from the notebook's language (ipython3 for Python)"
+    ),
+    "nbsphinx_widgets_path": (
+        "widget pages load the Jupyter widgets manager themselves (only pages with widget state)"
+    ),
+    "nbsphinx_widgets_options": "widget pages load the Jupyter widgets manager themselves",
+    "nbsphinx_requirejs_path": "RequireJS is not loaded: the widgets manager does not need it",
+    "nbsphinx_requirejs_options": "RequireJS is not loaded: the widgets manager does not need it",
+    "nbsphinx_prompt_width": "nbsphinx's prompt column layout is not used (nbcache.css styles it)",
+    "nbsphinx_responsive_width": "nbsphinx's prompt column layout is not used",
+    "nbsphinx_assume_equations": (
+        "MathJax is loaded on pages with math, which markdown cells' $...$ makes"
+    ),
+}
+
+
+def warn_inapplicable_nbsphinx_values(app: Sphinx, config: Config) -> None:
+    """``config-inited``: one warning per nbsphinx value set in conf.py that does not apply."""
+    raw: dict[str, Any] = getattr(config, "_raw_config", {})
+    if "nbsphinx" in config.extensions:
+        return  # nbsphinx itself reads them
+    for name, why in NBSPHINX_NOT_APPLIED.items():
+        if name in raw:
+            logger.warning(
+                "%s is not applied by sphinx-nbcache: %s",
+                name,
+                why,
+                type="nbcache",
+                subtype="config",
+            )

@@ -112,12 +112,14 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ),
     ConfigValue(
         "execution_mode",
-        "cache",
+        "auto",
         (str,),
-        "``cache``: execute notebooks whose code has no cache record; ``force``: execute every "
-        "notebook read; ``auto``: execute only notebooks without stored outputs; ``off``: render "
-        "the outputs stored in the files; ``inline``: as ``cache``, and the ``{eval}`` expressions "
-        "of the markdown are evaluated in the kernel and cached with the outputs.",
+        "``auto``: a notebook with stored outputs is shown as stored, never executed; the others "
+        "execute through the cache (once, then served from it); ``cache``: every notebook "
+        "executes through the cache, stored outputs or not; ``force``: execute every notebook "
+        "read; ``off``: render the outputs stored in the files; ``inline``: as ``cache``, and "
+        "the ``{eval}`` expressions of the markdown are evaluated in the kernel and cached with "
+        "the outputs.",
         choices=EXECUTION_MODES,
     ),
     ConfigValue(
@@ -248,6 +250,20 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Execute a notebook that failed before even when none of its inputs changed "
         "(by default its failure is reported again from the cache; a kernel that was "
         "missing or did not start is always tried again).",
+    ),
+    ConfigValue(
+        "prolog",
+        None,
+        (str, type(None)),
+        "reStructuredText put before every notebook's content: a Jinja2 template rendered "
+        "with the build environment as ``env`` (as nbsphinx's ``nbsphinx_prolog``, which sets "
+        "it).",
+    ),
+    ConfigValue(
+        "epilog",
+        None,
+        (str, type(None)),
+        "reStructuredText put after every notebook's content; a template as ``prolog``.",
     ),
     ConfigValue(
         "show_progress",

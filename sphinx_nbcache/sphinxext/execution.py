@@ -29,7 +29,7 @@ from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, saf
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .claims import execute_once
-from .plan import CACHED, EXECUTE, FAILED, Plan, Planner
+from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
 from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     with _using_store(env):
         planner = _planner(app, env)
         plans = _plan_all(planner, env, docnames)
+        _log_shown_as_stored(plans)
         for plan in plans:
             for problem in plan.problems:
                 logger.warning(
@@ -137,6 +138,29 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
             f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
             "(nbcache_raise_on_error = True):\n" + "\n".join(lines)
         )
+
+
+def _log_shown_as_stored(plans: list[Plan], named: int = 5) -> None:
+    """One line naming the notebooks that ``auto`` mode shows as stored (they never execute)."""
+    stored = [
+        p.relpath
+        for p in plans
+        if p.status == OFF and p.settings is not None and p.settings.execution_mode == "auto"
+    ]
+    if not stored:
+        return
+    names = ", ".join(stored[:named]) + (
+        f" and {len(stored) - named} more" if len(stored) > named else ""
+    )
+    logger.info(
+        bold(
+            "nbcache: %d notebook%s shown with the outputs stored in %s (execution mode auto): %s"
+        ),
+        len(stored),
+        "s" if len(stored) > 1 else "",
+        "their files" if len(stored) > 1 else "its file",
+        names,
+    )
 
 
 def _settle(plan: Plan, outcomes: dict[str, dict[str, Any]]) -> None:

@@ -12,9 +12,11 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.errors import NotebookReadError
 from sphinx_nbcache.engine.reader import read_notebook_text
 
+from ..gallery import collect_thumbnail
 from ..glue.page import take_page_values, with_eval_cells
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
+from .prolog import add_text
 from .renderer import NotebookRenderer
 from .tokens import notebook_to_tokens
 from .widgets import state_node, widget_state
@@ -51,6 +53,7 @@ class NotebookParser(MystParser):
         # glue/eval: generated eval cells in (to pair with the record), values out of the outputs
         nb = notebook_for_rendering(env, env.docname, with_eval_cells(env, env.docname, nb))
         nb = take_page_values(env, env.docname, nb)
+        collect_thumbnail(env, nb)  # for galleries that list this notebook
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we
@@ -70,7 +73,9 @@ class NotebookParser(MystParser):
         md.options["nbcache_notebook"] = nb
         md_env: dict[str, object] = {}
         tokens = notebook_to_tokens(nb, md, md_env)
+        add_text(document, env, "prolog")
         md.renderer.render(tokens, md.options, md_env)
+        add_text(document, env, "epilog")
         state = widget_state(nb)
         if state is not None:
             document += state_node(state)

@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, widgets
+from . import images, toctree, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -89,6 +89,9 @@ class NotebookRenderer(SphinxRenderer):
     def render_nbcache_markdown_cell(self, token: SyntaxTreeNode) -> None:
         cell = self.notebook.cells[token.meta["index"]]
         if cell_display(cell).remove_cell:
+            return
+        # nbsphinx-toctree / nbsphinx-gallery cells: their links become a toctree or gallery
+        if toctree.render_link_cell(self, cell, token, token_line(token, 0)):
             return
         self._attachments = cell.get("attachments") or {}
         self.md_env["nbcache_cell"] = token.meta["index"]  # whose {eval} values apply here

@@ -4,3 +4,5 @@ extensions = ["sphinx_nbcache"]
 exclude_patterns = ["_build"]
 # every kernel appends its notebook's name here, so tests count real executions
 nbcache_env = {"NBCACHE_TEST_LOG": os.environ.get("NBCACHE_TEST_LOG", os.devnull)}
+# the cache behaviour under test, whatever the default mode (auto)
+nbcache_execution_mode = "cache"

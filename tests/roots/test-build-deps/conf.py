@@ -4,3 +4,5 @@ extensions = ["sphinx_nbcache"]
 exclude_patterns = ["_build"]
 nbcache_env = {"NBCACHE_TEST_LOG": os.environ.get("NBCACHE_TEST_LOG", os.devnull)}
 nbcache_dependencies = {"declared.ipynb": ["settings/*.toml"]}
+# the cache behaviour under test, whatever the default mode (auto)
+nbcache_execution_mode = "cache"

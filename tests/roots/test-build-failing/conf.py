@@ -3,3 +3,5 @@ import os
 extensions = ["sphinx_nbcache"]
 exclude_patterns = ["_build"]
 nbcache_env = {"NBCACHE_TEST_LOG": os.environ.get("NBCACHE_TEST_LOG", os.devnull)}
+# the cache behaviour under test, whatever the default mode (auto)
+nbcache_execution_mode = "cache"
