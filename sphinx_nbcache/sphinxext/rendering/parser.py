@@ -12,6 +12,7 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.errors import NotebookReadError
 from sphinx_nbcache.engine.reader import read_notebook_text
 
+from ..mystnb_roles import note_notebook_metadata
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
 from .renderer import NotebookRenderer
@@ -48,6 +49,7 @@ class NotebookParser(MystParser):
             super().parse("", document)
             return
         nb = notebook_for_rendering(env, env.docname, nb)
+        note_notebook_metadata(env, nb.metadata)  # themes' notebook buttons
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we
