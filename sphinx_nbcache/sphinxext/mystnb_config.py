@@ -43,7 +43,16 @@ INAPPLICABLE: dict[str, tuple[Any, str]] = {
         "text/markdown outputs are rendered as MyST (a superset of CommonMark)",
     ),
     "nb_ipywidgets_js": (
-        None,  # MyST-NB's default is a dict of its CDN scripts: any value is reported
+        {  # MyST-NB's default: the same two scripts we load
+            "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js": {
+                "integrity": "sha256-Ae2Vz/4ePdIu6ZyI/5ZGsYnb+m0JlOmKPjt6XZ9JJkA=",
+                "crossorigin": "anonymous",
+            },
+            "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist/embed-amd.js": {
+                "data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/",
+                "crossorigin": "anonymous",
+            },
+        },
         "the widget manager scripts are fixed (require.js and @jupyter-widgets/html-manager)",
     ),
 }
