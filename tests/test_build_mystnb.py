@@ -34,6 +34,7 @@ def test_mystnb_project(app):
     cells = nb.select("div.nbcache-cell")
     assert len(cells) == 3
     tagged, figure_cell, loaded = cells
+    assert "loaded from helper" in loaded.get_text()  # :load: of a file next to it
     # MyST-NB's classes beside ours
     assert {"cell", "tag_margin", "tag_scroll-output"} <= set(tagged["class"])
     assert tagged.select_one("div.nbcache-cell-input.cell_input")
