@@ -126,3 +126,44 @@ def test_merge_stream_outputs():
         ("stdout", "c\n"),
     ]
     assert outputs[0]["text"] == "a\n"  # the input is not modified
+
+
+class _Context:
+    """The least an OutputContext needs for bundles without images or markdown."""
+
+    merge_streams = True
+    has_widget_state = False
+    stderr_mode = "show"
+
+    def __init__(self):
+        self.warnings = []
+
+    def warn(self, message, subtype, line):
+        self.warnings.append((subtype, message))
+
+
+@pytest.mark.parametrize(
+    ("data", "chosen"),
+    [
+        # plotly: its JSON for JupyterLab, its HTML (with the plotly.js script) for pages
+        ({"application/vnd.plotly.v1+json": {}, "text/html": "<div>p</div>"}, "text/html"),
+        # bokeh: a script that draws into the HTML element of the same output
+        (
+            {"application/javascript": "draw()", "application/vnd.bokehjs_exec.v0+json": ""},
+            "application/javascript",
+        ),
+        # altair/vega: the HTML renderer's output
+        ({"application/vnd.vegalite.v5+json": {}, "text/html": "<div id=v></div>"}, "text/html"),
+        # a vega-lite bundle with only JSON and text: the text, as in MyST-NB
+        ({"application/vnd.vegalite.v4+json": {}, "text/plain": "Chart"}, "text/plain"),
+    ],
+)
+def test_library_bundles_render_as_in_mystnb(data, chosen):
+    from sphinx_nbcache.sphinxext.rendering.mime import mime_priority, select_option
+    from sphinx_nbcache.sphinxext.rendering.outputs import render_bundle
+
+    ctx = _Context()
+    bundle = render_bundle(ctx, data, {}, 1)
+    assert ctx.warnings == []
+    best = select_option(list(bundle.children), mime_priority("html", "html"), "html")
+    assert best["mime_type"] == chosen
