@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-WARNING = re.compile(r"WARNING|ERROR")
+#: Sphinx's own warning lines (a kernel's "[IPKernelApp] WARNING |" lines are not)
+WARNING = re.compile(r"\b(WARNING|ERROR|CRITICAL): ")
 
 
 def build(python: str, src: Path, out: Path) -> tuple[list[str], dict[str, int]]:
