@@ -167,3 +167,31 @@ def test_library_bundles_render_as_in_mystnb(data, chosen):
     assert ctx.warnings == []
     best = select_option(list(bundle.children), mime_priority("html", "html"), "html")
     assert best["mime_type"] == chosen
+
+
+class _Config(dict):
+    """Sphinx's Config is read with ``config[name]``."""
+
+
+def test_mystnb_options_conf_then_notebook_then_cell():
+    from sphinx_nbcache.sphinxext.config import CONFIG_VALUES
+    from sphinx_nbcache.sphinxext.rendering import mystnb_meta
+
+    conf = {v.full_name: v.default for v in CONFIG_VALUES}
+    conf["nbcache_number_source_lines"] = True
+    config = _Config(conf)
+    nb_meta = {"mystnb": {"render_text_lexer": "python", "scroll_outputs": True}}
+    cell = new_code_cell(
+        "1", metadata={"tags": ["remove-stdout"], "mystnb": {"text_lexer": "text"}}
+    )
+    look = mystnb_meta.cell_look(config, nb_meta, cell)
+    assert look["number_source_lines"] is True  # conf.py
+    assert look["scroll_outputs"] is True  # notebook metadata
+    assert look["text_lexer"] == "text"  # cell metadata wins
+    assert "config_scroll_outputs" in mystnb_meta.cell_classes(look)
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "a"},
+        {"output_type": "stream", "name": "stderr", "text": "b"},
+    ]
+    assert [o["name"] for o in mystnb_meta.filter_outputs(look, outputs, True)] == ["stderr"]
+    assert mystnb_meta.prompt(look, "source") == "Show code cell source"
