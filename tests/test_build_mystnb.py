@@ -50,8 +50,17 @@ def test_mystnb_project(app):
     index = page(app, "index")
     refs = [a.get_text() for a in index.select('a[href="sub/nb.html#fig-squares"]')]
     assert refs == ["Fig. 1", "Squares of small numbers"]
+    # a notebook read later in the build: its source file
     download = index.select_one("a.download")
-    assert download is not None and download["href"].endswith("nb.md")
+    assert download is not None and download["href"].endswith("old.ipynb")
+    # on its own page: the executed notebook, where MyST-NB writes it (sphinx-book-theme
+    # copies it from there for its buttons)
+    executed = Path(app.outdir).parent / "jupyter_execute" / "sub" / "nb.ipynb"
+    assert "[0, 1, 4, 9]" in executed.read_text("utf-8")
+    link = nb.select_one("a.download")
+    assert link is not None and link["href"].endswith("nb.ipynb")
+    downloaded = Path(app.outdir) / "sub" / link["href"]
+    assert downloaded.read_bytes() == executed.read_bytes()
     assert index.select("table")  # nb-exec-table
 
     # nbformat 4.0 without cell ids: read, not executed (excluded), stored output shown

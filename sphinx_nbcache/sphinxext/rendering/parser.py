@@ -49,7 +49,7 @@ class NotebookParser(MystParser):
             super().parse("", document)
             return
         nb = notebook_for_rendering(env, env.docname, nb)
-        note_notebook_metadata(env, nb.metadata)  # themes' notebook buttons
+        note_notebook_metadata(env, nb)  # themes' notebook buttons
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we
