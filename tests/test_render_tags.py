@@ -53,11 +53,11 @@ def test_html(app):
     assert cells["remove-stderr"].select("div.nbcache-stream-stdout")
     assert not cells["remove-stderr"].select("div.nbcache-stream-stderr")
     hidden = cells["hide-input"].select_one("details.nbcache-collapsible")
-    assert hidden.summary.get_text() == "Show code"
+    assert hidden.summary.get_text() == "Show code cell source"
     assert hidden.select_one("div.nbcache-cell-input")
     assert cells["hide-input"].select_one(":scope > div.nbcache-cell-output")
     hidden = cells["hide-output"].select_one("details.nbcache-collapsible")
-    assert hidden.summary.get_text() == "Show output"
+    assert hidden.summary.get_text() == "Show code cell outputs"
     assert hidden.select_one("div.nbcache-cell-output")
     assert "tag_raises-exception" in cells["raises"]["class"]
 

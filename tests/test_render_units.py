@@ -126,3 +126,72 @@ def test_merge_stream_outputs():
         ("stdout", "c\n"),
     ]
     assert outputs[0]["text"] == "a\n"  # the input is not modified
+
+
+class _Context:
+    """The least an OutputContext needs for bundles without images or markdown."""
+
+    merge_streams = True
+    has_widget_state = False
+    stderr_mode = "show"
+
+    def __init__(self):
+        self.warnings = []
+
+    def warn(self, message, subtype, line):
+        self.warnings.append((subtype, message))
+
+
+@pytest.mark.parametrize(
+    ("data", "chosen"),
+    [
+        # plotly: its JSON for JupyterLab, its HTML (with the plotly.js script) for pages
+        ({"application/vnd.plotly.v1+json": {}, "text/html": "<div>p</div>"}, "text/html"),
+        # bokeh: a script that draws into the HTML element of the same output
+        (
+            {"application/javascript": "draw()", "application/vnd.bokehjs_exec.v0+json": ""},
+            "application/javascript",
+        ),
+        # altair/vega: the HTML renderer's output
+        ({"application/vnd.vegalite.v5+json": {}, "text/html": "<div id=v></div>"}, "text/html"),
+        # a vega-lite bundle with only JSON and text: the text, as in MyST-NB
+        ({"application/vnd.vegalite.v4+json": {}, "text/plain": "Chart"}, "text/plain"),
+    ],
+)
+def test_library_bundles_render_as_in_mystnb(data, chosen):
+    from sphinx_nbcache.sphinxext.rendering.mime import mime_priority, select_option
+    from sphinx_nbcache.sphinxext.rendering.outputs import render_bundle
+
+    ctx = _Context()
+    bundle = render_bundle(ctx, data, {}, 1)
+    assert ctx.warnings == []
+    best = select_option(list(bundle.children), mime_priority("html", "html"), "html")
+    assert best["mime_type"] == chosen
+
+
+class _Config(dict):
+    """Sphinx's Config is read with ``config[name]``."""
+
+
+def test_mystnb_options_conf_then_notebook_then_cell():
+    from sphinx_nbcache.sphinxext.config import CONFIG_VALUES
+    from sphinx_nbcache.sphinxext.rendering import mystnb_meta
+
+    conf = {v.full_name: v.default for v in CONFIG_VALUES}
+    conf["nbcache_number_source_lines"] = True
+    config = _Config(conf)
+    nb_meta = {"mystnb": {"render_text_lexer": "python", "scroll_outputs": True}}
+    cell = new_code_cell(
+        "1", metadata={"tags": ["remove-stdout"], "mystnb": {"text_lexer": "text"}}
+    )
+    look = mystnb_meta.cell_look(config, nb_meta, cell)
+    assert look["number_source_lines"] is True  # conf.py
+    assert look["scroll_outputs"] is True  # notebook metadata
+    assert look["text_lexer"] == "text"  # cell metadata wins
+    assert "config_scroll_outputs" in mystnb_meta.cell_classes(look)
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "a"},
+        {"output_type": "stream", "name": "stderr", "text": "b"},
+    ]
+    assert [o["name"] for o in mystnb_meta.filter_outputs(look, outputs, True)] == ["stderr"]
+    assert mystnb_meta.prompt(look, "source") == "Show code cell source"

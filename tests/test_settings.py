@@ -14,6 +14,7 @@ CONF = SimpleNamespace(
     nbcache_exclude_patterns=["drafts/*"],
     nbcache_kernel="python3",
     nbcache_kernel_aliases={"py": "python3"},
+    nbcache_kernel_rgx_aliases={},
 )
 
 
@@ -50,3 +51,15 @@ def test_kernel_name_resolution():
     assert kernel_name(CONF, settings, {"kernelspec": {"name": "py"}}) == "python3"
     override, _ = notebook_settings(CONF, {"nbcache": {"kernel": "ir"}}, "a.ipynb")
     assert kernel_name(CONF, override, {"kernelspec": {"name": "py"}}) == "ir"
+
+
+def test_kernel_regex_aliases_apply_after_the_exact_ones():
+    conf = SimpleNamespace(
+        **{**vars(CONF), "nbcache_kernel_rgx_aliases": {"conda-.*": "ir", ".*": "python3"}}
+    )
+    settings, _ = notebook_settings(conf, {}, "a.ipynb")
+    assert kernel_name(conf, settings, {"kernelspec": {"name": "conda-env-r"}}) == "ir"
+    assert kernel_name(conf, settings, {"kernelspec": {"name": "my-venv"}}) == "python3"
+    # the whole name must match: "conda-" inside another name is not "conda-.*"
+    conf2 = SimpleNamespace(**{**vars(CONF), "nbcache_kernel_rgx_aliases": {"conda-.*": "ir"}})
+    assert kernel_name(conf2, settings, {"kernelspec": {"name": "x-conda-r"}}) == "x-conda-r"

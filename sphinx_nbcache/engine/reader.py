@@ -1,14 +1,22 @@
 """Read notebooks from any format we support into nbformat v4 nodes.
 
 ``.ipynb`` files are read with nbformat; every other suffix goes through jupytext (MyST
-Markdown, percent scripts, and any other jupytext format). Errors name the file and say what to do.
+Markdown, percent scripts, and any other jupytext format), or through a reader function named by
+the project (``reader:module.function``, MyST-NB's ``nb_custom_formats``). Whatever MyST-NB reads
+is read here too: MyST notebooks whose ``kernelspec`` has only a ``name``, ``:load:`` options of
+code cells, ``.ipynb`` files of nbformat 4.0-4.4 (their cells get ids). Every notebook comes back
+as nbformat 4.5. Errors name the file and say what to do.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -23,6 +31,13 @@ COMPOUND_SUFFIXES: dict[str, str] = {
 
 #: The ``reader`` value that means "choose from the file's suffix".
 AUTO = "auto"
+
+#: Prefix of a reader format naming a function: ``reader:pkg.mod.func`` or
+#: ``reader:pkg.mod.func:{"json": "keyword arguments"}``; the function takes the text.
+READER_PREFIX = "reader:"
+
+#: Format names that mean a MyST Markdown notebook (MyST-NB's and jupytext's spellings)
+_MYST_FORMATS = frozenset({"md:myst", "myst", "mystnb", "md:mystnb"})
 
 
 def guess_format(path: str | os.PathLike[str]) -> str:
@@ -77,8 +92,145 @@ def read_notebook(path: str | os.PathLike[str], fmt: str = AUTO) -> NotebookNode
 def read_notebook_text(text: str, fmt: str, source: str = "<string>") -> NotebookNode:
     """Parse notebook text already in memory; see :func:`read_notebook`."""
     if fmt == "ipynb":
-        return _read_ipynb(text, source)
-    return _read_jupytext(text, fmt, source)
+        nb = _read_ipynb(text, source)
+    elif fmt.startswith(READER_PREFIX):
+        nb = _read_with_function(text, fmt, source)
+    elif fmt in _MYST_FORMATS:
+        nb = _read_jupytext(_complete_front_matter(text), "md:myst", source)
+        _load_cell_files(nb, source)
+    elif fmt == "md" or fmt.startswith("md:"):  # a Markdown notebook of another flavour
+        nb = _read_jupytext(_complete_front_matter(text), fmt, source)
+        _load_cell_files(nb, source)
+    else:
+        nb = _read_jupytext(text, fmt, source)
+    return upgrade_to_current(nb)
+
+
+def upgrade_to_current(nb: NotebookNode) -> NotebookNode:
+    """``nb`` as nbformat 4.5: cells of older 4.x notebooks get ids (from their position).
+
+    Ids are derived, not random, so that reading a file twice gives the same notebook.
+    """
+    if nb.get("nbformat") == 4 and nb.get("nbformat_minor", 0) < 5:
+        nb["nbformat_minor"] = 5
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.get("cells", [])):
+        cell_id = cell.get("id")
+        if not isinstance(cell_id, str) or not cell_id or cell_id in seen:
+            cell_id = f"cell-{index}"
+            while cell_id in seen:
+                cell_id += "-"
+            cell["id"] = cell_id
+        seen.add(cell_id)
+    return nb
+
+
+_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL
+)
+
+
+def _complete_front_matter(text: str) -> str:
+    """Give a ``kernelspec`` with only ``name`` (or ``display_name``) the other, as MyST-NB does.
+
+    nbformat's schema requires both; MyST-NB and jupytext users commonly write only the name.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match or "kernelspec" not in (match.group(1) or ""):
+        return text
+    import yaml  # jupytext's dependency
+
+    try:
+        front = yaml.safe_load(match.group(1) or "")
+    except yaml.YAMLError:
+        return text  # jupytext reports it, with its line
+    spec = front.get("kernelspec") if isinstance(front, dict) else None
+    if not isinstance(spec, dict) or ("name" in spec) == ("display_name" in spec):
+        return text
+    spec.setdefault("display_name", spec.get("name"))
+    spec.setdefault("name", spec.get("display_name"))
+    dumped = yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
+    return "---\n" + dumped + "---\n" + text[match.end() :]
+
+
+def _load_cell_files(nb: NotebookNode, source: str) -> None:
+    """Replace the source of code cells with a ``load`` option by that file's content.
+
+    The path is relative to the notebook, as in MyST-NB (``:load: script.py``).
+    """
+    for index, cell in enumerate(nb.cells):
+        name = cell.get("metadata", {}).get("load")
+        if cell.get("cell_type") != "code" or not name:
+            continue
+        if source == "<string>":
+            raise NotebookReadError(
+                f"{source}: code cell {index + 1} has ':load: {name}' but the notebook has no "
+                "path to resolve it from; read it from its file"
+            )
+        path = Path(source).parent / str(name)
+        try:
+            cell["source"] = path.read_text(encoding="utf-8").rstrip("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise NotebookReadError(
+                f"{source}: code cell {index + 1}: cannot load {path} ({reason}); "
+                "fix the ':load:' path (it is relative to the notebook)"
+            ) from None
+
+
+def parse_reader_format(fmt: str) -> tuple[str, dict[str, Any]]:
+    """Split ``reader:pkg.mod.func[:{json}]`` into the function path and its keyword arguments.
+
+    :raises NotebookReadError: the keyword arguments are not a JSON object.
+    """
+    rest = fmt[len(READER_PREFIX) :]
+    dotted, _, kwargs_text = rest.partition(":")
+    kwargs: Any = {}
+    if kwargs_text:
+        try:
+            kwargs = json.loads(kwargs_text)
+        except json.JSONDecodeError:
+            kwargs = None
+        if not isinstance(kwargs, dict):
+            raise NotebookReadError(
+                f"the keyword arguments of reader {dotted!r} are not a JSON object: {kwargs_text}"
+            )
+    return dotted, kwargs
+
+
+def reader_format(dotted: str, kwargs: Mapping[str, Any] | None = None) -> str:
+    """The format string naming reader function ``dotted`` with ``kwargs``."""
+    if not kwargs:
+        return READER_PREFIX + dotted
+    return READER_PREFIX + dotted + ":" + json.dumps(dict(kwargs), sort_keys=True)
+
+
+def _read_with_function(text: str, fmt: str, source: str) -> NotebookNode:
+    try:
+        dotted, kwargs = parse_reader_format(fmt)
+    except NotebookReadError as exc:
+        raise NotebookReadError(f"{source}: {exc}") from None
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise NotebookReadError(
+            f"{source}: reader {dotted!r} cannot be imported ({_first_line(exc)}); "
+            "install its package or fix the name in nb_custom_formats / nbcache_custom_formats"
+        ) from None
+    try:
+        nb = function(text, **kwargs)
+    except Exception as exc:
+        raise NotebookReadError(f"{source}: reader {dotted!r} failed: {_first_line(exc)}") from None
+    if isinstance(nb, Mapping) and not isinstance(nb, NotebookNode):
+        nb = nbformat.from_dict(nb)
+    if not isinstance(nb, NotebookNode) or "cells" not in nb:
+        raise NotebookReadError(
+            f"{source}: reader {dotted!r} returned {type(nb).__name__}, not a notebook"
+        )
+    if nb.get("nbformat") != 4:
+        nb = nbformat.convert(nb, 4)
+    return nb
 
 
 def _read_ipynb(text: str, source: str) -> NotebookNode:
@@ -111,8 +263,11 @@ def _read_jupytext(text: str, fmt: str, source: str) -> NotebookNode:
             "use .ipynb or a jupytext format such as md:myst or py:percent"
         ) from None
     except Exception as exc:
+        hint = ""
+        if ext == "md":
+            hint = "; fix the YAML front matter, the '+++' cell metadata or the cell's options"
         raise NotebookReadError(
-            f"{source}: cannot be read as {fmt!r}: {_first_line(exc)}"
+            f"{source}: cannot be read as {fmt!r}: {_first_line(exc)}{hint}"
         ) from None
     return nb
 
@@ -136,11 +291,18 @@ def is_text_notebook(path: str | os.PathLike[str]) -> bool:
 
 
 def text_has_notebook_front_matter(text: str) -> bool:
-    """Whether ``text`` opens with YAML front matter naming ``jupytext`` or ``kernelspec``."""
+    """Whether ``text`` opens with YAML front matter naming ``jupytext`` or ``kernelspec``.
+
+    MyST-NB's own marker, ``file_format: mystnb``, counts too.
+    """
     if not text.startswith("---"):
         return False
     end = text.find("\n---", 3)
     if end < 0:
         return False
     front = text[3:end]
-    return any(line.startswith(("jupytext:", "kernelspec:")) for line in front.splitlines())
+    return any(
+        line.startswith(("jupytext:", "kernelspec:"))
+        or re.match(r"file_format:\s*['\"]?mystnb['\"]?\s*$", line)
+        for line in front.splitlines()
+    )

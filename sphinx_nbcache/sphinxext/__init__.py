@@ -8,7 +8,7 @@ from sphinx.application import Sphinx
 
 from sphinx_nbcache import __version__
 
-from . import compat, config, execution, report, sources, state
+from . import compat, config, execution, mystnb_config, mystnb_roles, report, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -17,6 +17,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     config.register(app)
     app.connect("config-inited", compat.adopt_peer_values, priority=390)
     app.connect("config-inited", compat.warn_inapplicable_nbsphinx_values, priority=390)
+    app.connect("config-inited", mystnb_config.report_inapplicable, priority=390)
     app.connect("config-inited", config.validate, priority=400)
     app.connect("config-inited", sources.register_suffixes, priority=450)
     app.connect("config-inited", sources.exclude_cache_folder, priority=450)
@@ -29,6 +30,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", report.build_finished)
     app.add_node(report.execution_table)
     app.add_directive("nbcache-execution-table", report.ExecutionTableDirective)
+    mystnb_roles.setup(app)
 
     from .rendering import setup_rendering
 

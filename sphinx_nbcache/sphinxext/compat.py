@@ -16,6 +16,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from . import mystnb_config
+
 logger = logging.getLogger(__name__)
 
 
@@ -65,6 +67,26 @@ PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nbsphinx_allow_errors": ("allow_errors", bool),
     "nbsphinx_custom_formats": ("custom_formats", _formats),
 }
+
+# MyST-NB's other values (those that cannot apply are in mystnb_config.INAPPLICABLE)
+PEER_VALUES.update(
+    {
+        "nb_custom_formats": ("custom_formats", mystnb_config.custom_formats),
+        "nb_kernel_rgx_aliases": ("kernel_rgx_aliases", dict),
+        "nb_execution_cache_path": ("path", lambda v: v or None),
+        "nb_remove_code_source": ("remove_code_source", bool),
+        "nb_remove_code_outputs": ("remove_code_outputs", bool),
+        "nb_number_source_lines": ("number_source_lines", bool),
+        "nb_scroll_outputs": ("scroll_outputs", bool),
+        "nb_code_prompt_show": ("code_prompt_show", str),
+        "nb_code_prompt_hide": ("code_prompt_hide", str),
+        "nb_render_text_lexer": ("text_lexer", lambda v: v or "none"),
+        "nb_render_error_lexer": ("error_lexer", lambda v: v or "none"),
+        "nb_render_image_options": ("image_options", dict),
+        "nb_render_figure_options": ("figure_options", dict),
+        "nb_mime_priority_overrides": ("mime_priority", mystnb_config.mime_priority),
+    }
+)
 
 
 def adopt_peer_values(app: Sphinx, config: Config) -> None:

@@ -79,6 +79,20 @@ def _dependency_map(value: Any) -> str | None:
     return None
 
 
+def _regex_map(value: Any) -> str | None:
+    problem = _str_dict(value)
+    if problem:
+        return problem
+    import re
+
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"{pattern!r} is not a regular expression: {exc}"
+    return None
+
+
 def _fingerprint(value: Any) -> str | None:
     if isinstance(value, str):
         return None if value in ("off", "packages") else "must be 'off', 'packages' or a list"
@@ -278,6 +292,80 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "In ``inline`` mode, the ``{eval}`` expressions evaluated: those matching this "
         "regular expression (by default plain variable names).",
         check=_regex,
+    ),
+    # -- MyST-NB's display options (their ``nb_*`` values map here; see compat.py) --------
+    ConfigValue(
+        "kernel_rgx_aliases",
+        {},
+        (dict,),
+        "Regular expressions matched against the whole kernel name, mapped to the kernel to "
+        "use instead, e.g. ``{'.*': 'python3'}`` (after ``kernel_aliases``).",
+        check=_regex_map,
+    ),
+    ConfigValue(
+        "remove_code_source",
+        False,
+        (bool,),
+        "Remove the source of every code cell (cell metadata ``mystnb: {remove_code_source}`` "
+        "does it for one cell).",
+    ),
+    ConfigValue(
+        "remove_code_outputs",
+        False,
+        (bool,),
+        "Remove the outputs of every code cell.",
+    ),
+    ConfigValue(
+        "number_source_lines",
+        False,
+        (bool,),
+        "Number the lines of code cells.",
+    ),
+    ConfigValue(
+        "scroll_outputs",
+        False,
+        (bool,),
+        "Make long cell outputs scroll (the tag ``scroll-output`` does it for one cell).",
+    ),
+    ConfigValue(
+        "code_prompt_show",
+        "Show code cell {type}",
+        (str,),
+        "Summary of a folded (``hide-*``) part; ``{type}`` is ``source``, ``outputs`` or "
+        "``content``.",
+    ),
+    ConfigValue(
+        "code_prompt_hide",
+        "Hide code cell {type}",
+        (str,),
+        "Summary of an unfolded ``hide-*`` part (shown once opened, where the theme supports it).",
+    ),
+    ConfigValue(
+        "text_lexer",
+        "none",
+        (str,),
+        "Pygments lexer of stream and ``text/plain`` outputs.",
+    ),
+    ConfigValue(
+        "error_lexer",
+        "none",
+        (str,),
+        "Pygments lexer of tracebacks (``ipythontb`` highlights them).",
+    ),
+    ConfigValue(
+        "image_options",
+        {},
+        (dict,),
+        "Options of every image output: ``width``, ``height``, ``scale``, ``alt``, ``align``, "
+        "``classes`` (cell metadata ``mystnb: {image: {...}}`` for one cell).",
+    ),
+    ConfigValue(
+        "figure_options",
+        {},
+        (dict,),
+        "Options of every image output as a figure: ``caption``, ``name`` (a label for "
+        "``{ref}``/``{numref}``), ``classes``, ``align``, ``caption_before`` (cell metadata "
+        "``mystnb: {figure: {...}}`` for one cell).",
     ),
 )
 

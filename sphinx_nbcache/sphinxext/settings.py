@@ -7,6 +7,7 @@ nbsphinx or MyST-NB keep working: their notebook metadata means the same here.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -107,4 +108,9 @@ def kernel_name(config: Config, settings: NotebookSettings, metadata: Mapping[st
     name = (
         settings.kernel or (metadata.get("kernelspec") or {}).get("name") or config.nbcache_kernel
     )
-    return config.nbcache_kernel_aliases.get(name, name)
+    name = config.nbcache_kernel_aliases.get(name, name)
+    # MyST-NB's nb_kernel_rgx_aliases: the first pattern matching the whole name wins
+    for pattern, replacement in config.nbcache_kernel_rgx_aliases.items():
+        if re.fullmatch(pattern, name):
+            return replacement
+    return name

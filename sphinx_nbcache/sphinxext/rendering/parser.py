@@ -14,6 +14,7 @@ from sphinx_nbcache.engine.reader import read_notebook_text
 
 from ..gallery import collect_thumbnail
 from ..glue.page import take_page_values, with_eval_cells
+from ..mystnb_roles import note_notebook_metadata
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
 from .prolog import add_text
@@ -54,6 +55,7 @@ class NotebookParser(MystParser):
         nb = notebook_for_rendering(env, env.docname, with_eval_cells(env, env.docname, nb))
         nb = take_page_values(env, env.docname, nb)
         collect_thumbnail(env, nb)  # for galleries that list this notebook
+        note_notebook_metadata(env, nb)  # themes' notebook buttons
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we

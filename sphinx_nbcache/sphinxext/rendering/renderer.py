@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, toctree, widgets
+from . import images, mystnb_meta, toctree, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -127,25 +127,38 @@ class NotebookRenderer(SphinxRenderer):
         cell = self.notebook.cells[index]
         display = cell_display(cell)
         line = token_line(token, 0)
+        look = mystnb_meta.cell_look(self.sphinx_env.config, self.notebook.metadata, cell)
         if display.remove_cell:
             return
-        outputs = [] if display.remove_output else cell.get("outputs", [])
+        remove_output = display.remove_output or look["remove_code_outputs"] is True
+        outputs = [] if remove_output else cell.get("outputs", [])
+        outputs = mystnb_meta.filter_outputs(look, outputs, self.merge_streams)
         source = token.content.rstrip("\n")
-        show_input = not display.remove_input and bool(source.strip())
+        remove_input = display.remove_input or look["remove_code_source"] is True
+        show_input = not remove_input and bool(source.strip())
         output_nodes = render_outputs(self, outputs, display, line)
+        mystnb_meta.decorate_outputs(look, output_nodes)
         if not show_input and not output_nodes:
             return
-        tags = [f"tag_{t}" for t in cell.get("metadata", {}).get("tags", []) if isinstance(t, str)]
-        cell_node = nodes.container(classes=["nbcache-cell", "nbcache-cell-code", *tags])
+        classes = ["nbcache-cell", "nbcache-cell-code", *mystnb_meta.cell_classes(look)]
+        cell_node = nodes.container(classes=classes)
         cell_node.source, cell_node.line = self.document["source"], line
         if show_input:
             code = nodes.literal_block(source, source, language=notebook_lexer(self.notebook))
             code.source, code.line = self.document["source"], line
-            part = nodes.container("", code, classes=["nbcache-cell-input"])
-            cell_node += self._maybe_collapsed(part, display.hide_input, "Show code")
+            mystnb_meta.decorate_input(look, code)
+            part = nodes.container("", code, classes=["nbcache-cell-input", "cell_input"])
+            summary = mystnb_meta.prompt(look, "source")
+            cell_node += self._maybe_collapsed(part, display.hide_input, summary)
         if output_nodes:
-            part = nodes.container("", *output_nodes, classes=["nbcache-cell-output"])
-            cell_node += self._maybe_collapsed(part, display.hide_output, "Show output")
+            figure = mystnb_meta.figure_options(look)
+            if figure is not None:
+                output_nodes = [mystnb_meta.wrap_in_figure(self, figure, output_nodes, line)]
+            part = nodes.container(
+                "", *output_nodes, classes=["nbcache-cell-output", "cell_output"]
+            )
+            summary = mystnb_meta.prompt(look, "outputs")
+            cell_node += self._maybe_collapsed(part, display.hide_output, summary)
         self.current_node += cell_node
 
     @staticmethod

@@ -1,0 +1,119 @@
+"""MyST-NB's roles and directives that are not glue or eval, and what themes read of a notebook.
+
+- ``nb-exec-table``: our execution table under MyST-NB's name.
+- ``nb-download``: a download link to a notebook file (the target, relative to the page).
+- ``code-cell`` / ``raw-cell`` outside a notebook (a Markdown page without notebook front
+  matter, or nested in another directive): one warning and nothing shown, as in MyST-NB.
+- ``env.metadata[docname]`` gets the notebook's ``kernelspec`` (and ``jupytext``), which
+  sphinx-book-theme and pydata-sphinx-theme look for to show their notebook buttons.
+- The notebook as rendered (with its outputs) is written to ``jupyter_execute/<docname>.ipynb``
+  beside the output folder, where MyST-NB writes it: sphinx-book-theme copies it from there for
+  the download and launch buttons of MyST Markdown notebooks, and ``nb-download`` links to it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import nbformat
+from docutils import nodes
+from nbformat import NotebookNode
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.docutils import ReferenceRole, SphinxDirective
+
+from sphinx_nbcache.engine.files import atomic_write_bytes
+
+from .report import ExecutionTableDirective
+
+#: MyST-NB's folder of executed notebooks, beside the output folder
+OUTPUT_FOLDER = "jupyter_execute"
+_FOLDER_ATTR = "nbcache_jupyter_execute"
+
+logger = logging.getLogger(__name__)
+
+
+class NotebookDownloadRole(ReferenceRole):
+    """``{nb-download}`notebook.ipynb``` or ``{nb-download}`title <notebook.ipynb>```."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        # the executed notebook MyST-NB's role links to, under jupyter_execute/
+        folder = getattr(self.env, _FOLDER_ATTR, None)
+        target = self.target
+        if folder:
+            path = Path(folder).joinpath(*self.env.docname.split("/")[:-1], *target.split("/"))
+            beside = Path(self.env.doc2path(self.env.docname)).parent / target
+            # a notebook not read yet in this build has no executed copy: its source will do
+            if path.exists() or not beside.exists():
+                target = "/" + Path(os.path.relpath(path, self.env.srcdir)).as_posix()
+        node = addnodes.download_reference(self.rawtext, reftarget=target)
+        node["refdoc"] = self.env.docname
+        node["refexplicit"] = self.has_explicit_title
+        self.set_source_info(node)
+        title = self.title if self.has_explicit_title else self.target
+        node += nodes.literal(self.rawtext, title, classes=["xref", "download", "myst-nb"])
+        return [node], []
+
+
+class CellOutsideNotebook(SphinxDirective):
+    """A ``code-cell`` or ``raw-cell`` that no notebook reader picked up."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        logger.warning(
+            "%s outside a notebook is not executed and not shown; give the page notebook front "
+            "matter (kernelspec, or jupytext with format_name: myst), and do not nest cells in "
+            "other directives",
+            self.name,
+            type="nbcache",
+            subtype="cell",
+            location=(self.env.docname, self.lineno),
+        )
+        return []
+
+
+def note_notebook_metadata(env: BuildEnvironment, nb: NotebookNode) -> None:
+    """Put the notebook's ``kernelspec`` and ``jupytext`` into the page metadata; write it out.
+
+    :param nb: the notebook as rendered, with its outputs.
+    """
+    page = env.metadata[env.docname]
+    for key in ("kernelspec", "jupytext"):
+        if isinstance(nb.metadata.get(key), Mapping):
+            page.setdefault(key, dict(nb.metadata[key]))
+    folder = getattr(env, _FOLDER_ATTR, None)
+    if folder:
+        *parents, name = env.docname.split("/")
+        path = Path(folder).joinpath(*parents, name + ".ipynb")
+        try:
+            atomic_write_bytes(path, nbformat.writes(nb).encode("utf-8"))
+        except (OSError, ValueError) as exc:
+            logger.warning(
+                "cannot write %s: %s",
+                path,
+                exc,
+                type="nbcache",
+                subtype="output",
+                location=env.docname,
+            )
+
+
+def _note_output_folder(app: Sphinx) -> None:
+    """``builder-inited``: where executed notebooks go (``<outdir>/../jupyter_execute``)."""
+    setattr(app.env, _FOLDER_ATTR, str(Path(app.outdir).parent / OUTPUT_FOLDER))
+
+
+def setup(app: Sphinx) -> None:
+    """Register the roles and directives."""
+    app.add_directive("nb-exec-table", ExecutionTableDirective)
+    app.add_role("nb-download", NotebookDownloadRole())
+    for name in ("code-cell", "raw-cell"):
+        app.add_directive(name, CellOutsideNotebook, override=True)
+    app.connect("builder-inited", _note_output_folder)

@@ -1,0 +1,1 @@
+print("loaded from helper")
