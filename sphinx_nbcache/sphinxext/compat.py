@@ -49,6 +49,10 @@ def _formats(value: Any) -> Any:
     return out
 
 
+def _prompts_on(value: Any) -> Any:
+    return True
+
+
 #: peer name -> (our name without the prefix, conversion)
 PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nb_execution_mode": ("execution_mode", _mode),
@@ -63,6 +67,9 @@ PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nbsphinx_timeout": ("timeout", _timeout),
     "nbsphinx_allow_errors": ("allow_errors", bool),
     "nbsphinx_custom_formats": ("custom_formats", _formats),
+    # the prompts' format is read by rendering/prompts.py; setting either turns prompts on
+    "nbsphinx_input_prompt": ("prompts", _prompts_on),
+    "nbsphinx_output_prompt": ("prompts", _prompts_on),
 }
 
 

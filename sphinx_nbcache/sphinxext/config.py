@@ -245,6 +245,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (bool,),
         "Log one line per notebook as it finishes executing.",
     ),
+    ConfigValue(
+        "prompts",
+        False,
+        (bool,),
+        "Show input and output prompts (``[1]:``) beside code cells, as nbsphinx does; on "
+        "when ``conf.py`` sets ``nbsphinx_input_prompt`` or ``nbsphinx_output_prompt``.",
+    ),
 )
 
 

@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, widgets
+from . import images, prompts, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -138,9 +138,11 @@ class NotebookRenderer(SphinxRenderer):
             code = nodes.literal_block(source, source, language=notebook_lexer(self.notebook))
             code.source, code.line = self.document["source"], line
             part = nodes.container("", code, classes=["nbcache-cell-input"])
+            prompts.add_prompt(self.sphinx_env.config, part, cell, "input")
             cell_node += self._maybe_collapsed(part, display.hide_input, "Show code")
         if output_nodes:
             part = nodes.container("", *output_nodes, classes=["nbcache-cell-output"])
+            prompts.add_prompt(self.sphinx_env.config, part, cell, "output")
             cell_node += self._maybe_collapsed(part, display.hide_output, "Show output")
         self.current_node += cell_node
 
