@@ -54,6 +54,9 @@ def test_anchors_labels_and_links(app):
     assert got["reST page"] == "page.html"
     assert got["reST section"] == "page.html#sphinx-directives"
     assert got["a function"] == "page.html#example_python_function"
+    # nbsphinx reads "name.ipynb" as the page "name", whatever its file's suffix
+    assert got["a script by its notebook name"] == "script.html"
+    assert got["its section"] == "script.html#Script-Section"
     # a local file is copied as a download
     download = got["a local file"]
     assert download.startswith("_downloads/")

@@ -52,8 +52,16 @@ class ResolveNbsphinxLinks(SphinxPostTransform):
                 if not fragment or target not in env.all_docs:
                     continue
             elif not node.get("refdomain"):
-                # ``[text](#Title)``: myst-parser left it for a project-wide search
-                target, fragment = fromdoc, node["reftarget"]
+                # ``[text](#Title)``, or a source file that is not there as written
+                # (``other.ipynb`` for ``other.pct.py``): myst-parser left it unresolved
+                reftarget = node["reftarget"]
+                if reftarget and _label(env, fromdoc, reftarget) is not None:
+                    target, fragment = fromdoc, reftarget
+                else:
+                    found_doc, fragment = self._source_link(fromdoc, reftarget)
+                    if found_doc is None:
+                        continue
+                    target = found_doc
             else:
                 continue
             if fragment:
@@ -62,9 +70,35 @@ class ResolveNbsphinxLinks(SphinxPostTransform):
                     continue
                 docname, anchor, title = found
             else:
-                # ``[text](#)``: the top of this page
-                docname, anchor, title = fromdoc, "", ""
+                # ``[text](#)`` (the top of this page), or a whole page
+                docname, anchor = target, ""
+                title = self.env.titles[target].astext() if target in self.env.titles else ""
             self._replace(node, fromdoc, docname, anchor, title)
+
+    def _source_link(self, fromdoc: str, reftarget: str) -> tuple[str | None, str]:
+        """``(docname, fragment)`` of an unresolved link, as nbsphinx reads it.
+
+        nbsphinx takes any link ending in a source suffix as a link to the document of that
+        name, whatever the suffix of its file (the ``.ipynb`` of a jupytext script).
+        """
+        path, _, fragment = reftarget.partition("#")
+        if not path:
+            return fromdoc, fragment
+        suffix = next(
+            (
+                s
+                for s in sorted(self.env.config.source_suffix, key=len, reverse=True)
+                if path.lower().endswith(s.lower())
+            ),
+            None,
+        )
+        if suffix is None:
+            return None, ""
+        base = posixpath.dirname(fromdoc)
+        docname = posixpath.normpath(posixpath.join(base, unquote(path[: -len(suffix)])))
+        if docname not in self.env.all_docs:
+            return None, ""
+        return docname, fragment
 
     def _replace(
         self, node: addnodes.pending_xref, fromdoc: str, docname: str, anchor: str, title: str
