@@ -11,7 +11,7 @@ lot::
 
     python3 benchmarks/compare_nbsphinx_docs.py /work/peers/nbsphinx-0.9.8/doc \\
         /work/peervenv-links/bin/python /work/peervenv-links-ours/bin/python \\
-        --work /tmp/nbsphinx-compare
+        --work /tmp/nbsphinx-compare -D nbsphinx_allow_errors=1
 
 Only the standard library is used, so any of the interpreters can run it.
 """
@@ -121,12 +121,16 @@ def swap_extension(conf: Path) -> None:
     conf.write_text(new, encoding="utf-8")
 
 
-def build(python: str, srcdir: Path, outdir: Path) -> tuple[int, list[str], float]:
+def build(
+    python: str, srcdir: Path, outdir: Path, defines: list[str]
+) -> tuple[int, list[str], float]:
     """Build ``srcdir`` to HTML; the return code, the warning lines, the seconds taken."""
     warnings = outdir.parent / f"{outdir.name}-warnings.txt"
     start = time.monotonic()
+    command = [python, "-m", "sphinx", "-b", "html", "-q", "-w", str(warnings)]
+    command += [f"-D{d}" for d in defines] + [str(srcdir), str(outdir)]
     proc = subprocess.run(
-        [python, "-m", "sphinx", "-b", "html", "-q", "-w", str(warnings), str(srcdir), str(outdir)],
+        command,
         cwd=srcdir,
         capture_output=True,
         text=True,
@@ -153,6 +157,14 @@ def main() -> None:
     parser.add_argument(
         "--threshold", type=float, default=0.9, help="similarity below which a page is listed"
     )
+    parser.add_argument(
+        "-D",
+        "--define",
+        action="append",
+        default=[],
+        help="a conf value for both builds, as sphinx-build -D takes it "
+        "(offline: nbsphinx_allow_errors=1, or nbsphinx stops at the first URL a notebook opens)",
+    )
     args = parser.parse_args()
 
     if args.work.exists():
@@ -161,10 +173,14 @@ def main() -> None:
     for name, python in (("nbsphinx", args.nbsphinx_python), ("nbcache", args.nbcache_python)):
         src = args.work / name / "doc"
         shutil.copytree(args.doc, src)
+        # the docs include the sdist's top-level files (README, CONTRIBUTING, NEWS)
+        for path in args.doc.parent.iterdir():
+            if path.is_file():
+                shutil.copy2(path, src.parent / path.name)
         if name == "nbcache":
             swap_extension(src / "conf.py")
         out = args.work / name / "html"
-        rc, warnings, elapsed = build(python, src, out)
+        rc, warnings, elapsed = build(python, src, out, args.define)
         pages = pages_of(out)
         broken = broken_links(out, pages)
         results[name] = pages

@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, prompts, widgets
+from . import images, prompts, rawcells, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -163,7 +163,7 @@ class NotebookRenderer(SphinxRenderer):
             raw.source, raw.line = self.document["source"], line
             self.current_node += raw
         elif mime in ("text/restructuredtext", "text/x-rst"):
-            self.render_restructuredtext(token)
+            rawcells.render_rst_cell(self, token)
         elif mime == "text/markdown":
             self.nested_render_text(text, line - 1)
         # no or another MIME type: raw cells are for other tools (nbconvert); nothing to show
