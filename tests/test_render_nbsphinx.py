@@ -98,6 +98,8 @@ def test_raw_cells_html(app):
     page = BeautifulSoup(html, "html.parser")
     assert page.select_one("p.from-raw-html").get_text() == "raw html"
     assert page.find("em", string="raw-rst-marker")
+    # a named reference of a reST cell reaches its URI, though a heading has the same name
+    assert page.find("a", string="raw_rst")["href"] == "https://example.org/raw-rst"
     assert page.find("strong", string="raw-md-marker")
     for dropped in ("raw-latex-marker", "raw-python-marker", "raw-none-marker"):
         assert dropped not in html
