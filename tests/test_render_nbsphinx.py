@@ -90,6 +90,13 @@ def test_alert_divs_become_admonitions(app):
     assert boxes[1].select_one("div.admonition") is boxes[2]
     assert not body.select("div.alert")
 
+    # nbsphinx's directives for the same boxes in reST pages
+    page_boxes = soup(app, "page.html").select("div.body div.admonition")
+    classes = [b.get("class") for b in page_boxes]
+    assert classes == [["note", "admonition"], ["admonition", "warning"]]
+    assert page_boxes[0].select_one("p.admonition-title").get_text() == "Info"
+    assert "A one-paragraph warning." in page_boxes[1].get_text()
+
 
 @pytest.mark.sphinx("html", testroot="nbsphinx-links", srcdir="nbsphinx-raw", confoverrides=OFF)
 def test_raw_cells_html(app):

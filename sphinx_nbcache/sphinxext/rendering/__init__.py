@@ -13,7 +13,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util.fileutil import copy_asset_file
 
-from .alerts import ReplaceAlertDivs
+from .alerts import DIRECTIVES, ReplaceAlertDivs
 from .anchors import NotebookSectionAnchors, SectionLabels
 from .links import ResolveNbsphinxLinks, RewriteLocalLinks
 from .mime import SelectMimeType, mime_priority
@@ -45,6 +45,8 @@ def setup_rendering(app: Sphinx) -> None:
     for transform in (NotebookSectionAnchors, SectionLabels, RewriteLocalLinks, ReplaceAlertDivs):
         app.add_transform(transform)
     app.add_post_transform(ResolveNbsphinxLinks)
+    for name, directive in DIRECTIVES.items():
+        app.add_directive(name, directive, override=True)
     app.add_css_file(CSS_FILE)
     app.connect("build-finished", _copy_static)
     app.connect("html-page-context", add_manager_to_widget_pages)

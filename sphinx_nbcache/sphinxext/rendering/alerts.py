@@ -14,6 +14,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
+from sphinx.util.docutils import SphinxDirective
 
 from ..sources import notebook_format
 
@@ -88,3 +89,27 @@ class ReplaceAlertDivs(SphinxTransform):
             stack[-1][1].extend([opening, *content])
         parent.children = []
         parent.extend(stack[0][1])
+
+
+class NbInfo(SphinxDirective):
+    """nbsphinx's ``.. nbinfo::`` (and :class:`NbWarning`): the same boxes, from reST pages."""
+
+    has_content = True
+    kind = "note"
+
+    def run(self) -> list[nodes.Node]:
+        holder = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, holder)
+        node = _admonition(self.kind, list(holder.children))
+        self.set_source_info(node)
+        return [node]
+
+
+class NbWarning(NbInfo):
+    """nbsphinx's ``.. nbwarning::``."""
+
+    kind = "warning"
+
+
+#: directive name -> class, registered by the rendering setup
+DIRECTIVES: dict[str, type[SphinxDirective]] = {"nbinfo": NbInfo, "nbwarning": NbWarning}
