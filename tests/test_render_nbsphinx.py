@@ -98,6 +98,17 @@ def test_alert_divs_become_admonitions(app):
     assert "A one-paragraph warning." in page_boxes[1].get_text()
 
 
+@pytest.mark.sphinx("html", testroot="nbsphinx-links", srcdir="nbsphinx-math", confoverrides=OFF)
+def test_equations_and_their_references(app):
+    app.build()
+    body = soup(app, "nb.html").select_one("div.body")
+    block = body.select_one("div.math")
+    assert r"\label{golden}" in block.get_text()
+    inline = [m.get_text() for m in body.select("span.math")]
+    assert inline == [r"\(\eqref{golden}\)", r"\(\ref{golden}\)"]
+    assert body.find("code", string=r"\ref{code}")
+
+
 @pytest.mark.sphinx("html", testroot="nbsphinx-links", srcdir="nbsphinx-raw", confoverrides=OFF)
 def test_raw_cells_html(app):
     app.build()

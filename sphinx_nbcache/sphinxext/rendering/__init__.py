@@ -15,6 +15,7 @@ from sphinx.util.fileutil import copy_asset_file
 
 from .alerts import DIRECTIVES, ReplaceAlertDivs
 from .anchors import NotebookSectionAnchors, SectionLabels
+from .equations import EquationReferences
 from .links import ResolveNbsphinxLinks, RewriteLocalLinks
 from .mime import SelectMimeType, mime_priority
 from .nodes import VISITORS, ResolveOutputNodes
@@ -42,7 +43,13 @@ def setup_rendering(app: Sphinx) -> None:
     app.add_post_transform(SelectMimeType)
     app.add_post_transform(ResolveOutputNodes)
     # nbsphinx's anchors, labels, links and alert boxes
-    for transform in (NotebookSectionAnchors, SectionLabels, RewriteLocalLinks, ReplaceAlertDivs):
+    for transform in (
+        NotebookSectionAnchors,
+        SectionLabels,
+        RewriteLocalLinks,
+        ReplaceAlertDivs,
+        EquationReferences,
+    ):
         app.add_transform(transform)
     app.add_post_transform(ResolveNbsphinxLinks)
     for name, directive in DIRECTIVES.items():
