@@ -74,8 +74,9 @@ class SectionLabels(SphinxTransform):
         env = self.env
         docname = env.docname
         suffix = source_suffix(env, docname)
-        std = env.domains.standard_domain if hasattr(env, "domains") else env.get_domain("std")
-        labels, anonlabels = std.labels, std.anonlabels
+        # the std domain's own data, as its ``labels``/``anonlabels`` properties hand it out
+        std_data = env.domaindata["std"]
+        labels, anonlabels = std_data["labels"], std_data["anonlabels"]
         page_done = False
         for section in self.document.findall(nodes.section):
             if not section.children or not isinstance(section[0], nodes.title):
