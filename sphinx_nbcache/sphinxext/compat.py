@@ -51,6 +51,10 @@ def _formats(value: Any) -> Any:
     return out
 
 
+def _prompts_on(value: Any) -> Any:
+    return True
+
+
 #: peer name -> (our name without the prefix, conversion)
 PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nb_execution_mode": ("execution_mode", _mode),
@@ -66,6 +70,9 @@ PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nbsphinx_timeout": ("timeout", _timeout),
     "nbsphinx_allow_errors": ("allow_errors", bool),
     "nbsphinx_custom_formats": ("custom_formats", _formats),
+    # the prompts' format is read by rendering/prompts.py; setting either turns prompts on
+    "nbsphinx_input_prompt": ("prompts", _prompts_on),
+    "nbsphinx_output_prompt": ("prompts", _prompts_on),
 }
 
 # MyST-NB's other values (those that cannot apply are in mystnb_config.INAPPLICABLE)

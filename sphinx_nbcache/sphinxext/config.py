@@ -367,6 +367,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "``{ref}``/``{numref}``), ``classes``, ``align``, ``caption_before`` (cell metadata "
         "``mystnb: {figure: {...}}`` for one cell).",
     ),
+    ConfigValue(
+        "prompts",
+        False,
+        (bool,),
+        "Show input and output prompts (``[1]:``) beside code cells, as nbsphinx does; on "
+        "when ``conf.py`` sets ``nbsphinx_input_prompt`` or ``nbsphinx_output_prompt``.",
+    ),
 )
 
 

@@ -13,6 +13,10 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util.fileutil import copy_asset_file
 
+from .alerts import DIRECTIVES, ReplaceAlertDivs
+from .anchors import NotebookSectionAnchors, SectionLabels
+from .equations import EquationReferences
+from .links import ResolveNbsphinxLinks, RewriteLocalLinks
 from .mime import SelectMimeType, mime_priority
 from .nodes import VISITORS, ResolveOutputNodes
 from .parser import NotebookParser
@@ -38,6 +42,18 @@ def setup_rendering(app: Sphinx) -> None:
         app.add_node(node, override=True, **visitors)
     app.add_post_transform(SelectMimeType)
     app.add_post_transform(ResolveOutputNodes)
+    # nbsphinx's anchors, labels, links and alert boxes
+    for transform in (
+        NotebookSectionAnchors,
+        SectionLabels,
+        RewriteLocalLinks,
+        ReplaceAlertDivs,
+        EquationReferences,
+    ):
+        app.add_transform(transform)
+    app.add_post_transform(ResolveNbsphinxLinks)
+    for name, directive in DIRECTIVES.items():
+        app.add_directive(name, directive, override=True)
     app.add_css_file(CSS_FILE)
     app.connect("build-finished", _copy_static)
     app.connect("html-page-context", add_manager_to_widget_pages)

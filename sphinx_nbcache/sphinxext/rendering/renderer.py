@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, mystnb_meta, toctree, widgets
+from . import images, mystnb_meta, prompts, rawcells, toctree, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -148,6 +148,7 @@ class NotebookRenderer(SphinxRenderer):
             code.source, code.line = self.document["source"], line
             mystnb_meta.decorate_input(look, code)
             part = nodes.container("", code, classes=["nbcache-cell-input", "cell_input"])
+            prompts.add_prompt(self.sphinx_env.config, part, cell, "input")
             summary = mystnb_meta.prompt(look, "source")
             cell_node += self._maybe_collapsed(part, display.hide_input, summary)
         if output_nodes:
@@ -157,6 +158,7 @@ class NotebookRenderer(SphinxRenderer):
             part = nodes.container(
                 "", *output_nodes, classes=["nbcache-cell-output", "cell_output"]
             )
+            prompts.add_prompt(self.sphinx_env.config, part, cell, "output")
             summary = mystnb_meta.prompt(look, "outputs")
             cell_node += self._maybe_collapsed(part, display.hide_output, summary)
         self.current_node += cell_node
@@ -178,7 +180,7 @@ class NotebookRenderer(SphinxRenderer):
             raw.source, raw.line = self.document["source"], line
             self.current_node += raw
         elif mime in ("text/restructuredtext", "text/x-rst"):
-            self.render_restructuredtext(token)
+            rawcells.render_rst_cell(self, token)
         elif mime == "text/markdown":
             self.nested_render_text(text, line - 1)
         # no or another MIME type: raw cells are for other tools (nbconvert); nothing to show

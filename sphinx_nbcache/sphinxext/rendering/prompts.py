@@ -1,0 +1,48 @@
+"""Input and output prompts (``[1]:``) beside code cells, as nbsphinx shows them.
+
+Off unless ``nbcache_prompts`` is on; a project that set nbsphinx's ``nbsphinx_input_prompt``
+or ``nbsphinx_output_prompt`` gets them on (see :mod:`..compat`), in the format it set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from nbformat import NotebookNode
+
+#: nbsphinx's defaults
+DEFAULT_FORMAT = "[%s]:"
+
+
+def _format(config: Any, which: str) -> str:
+    raw: dict[str, Any] = getattr(config, "_raw_config", {})
+    value = raw.get(f"nbsphinx_{which}_prompt", DEFAULT_FORMAT)
+    return value if isinstance(value, str) and "%s" in value else DEFAULT_FORMAT
+
+
+def prompt_text(config: Any, which: str, count: object) -> str:
+    """The prompt of ``which`` (``input`` or ``output``) for an execution count."""
+    shown = " " if count is None else str(count)
+    return _format(config, which).replace("%s", shown, 1)
+
+
+def add_prompt(config: Any, part: nodes.Element, cell: NotebookNode, which: str) -> None:
+    """Put the prompt first in an input or output ``part`` of a code cell, when prompts are on.
+
+    An output part gets a prompt only when it holds the cell's result (``execute_result``),
+    as in Jupyter and nbsphinx; otherwise an empty one keeps the columns aligned.
+    """
+    if not config.nbcache_prompts:
+        return
+    count = cell.get("execution_count")
+    text = prompt_text(config, which, count)
+    if which == "output" and not any(
+        o.get("output_type") == "execute_result" for o in cell.get("outputs", [])
+    ):
+        text = ""
+    prompt = nodes.container("", classes=["nbcache-prompt", f"nbcache-prompt-{which}"])
+    if text:
+        prompt += nodes.literal(text, text)
+    part.insert(0, prompt)
+    part["classes"].append("nbcache-has-prompt")

@@ -1,0 +1,7 @@
+# %% [markdown]
+# # A Script
+#
+# ## Script Section
+
+# %%
+1 + 1
