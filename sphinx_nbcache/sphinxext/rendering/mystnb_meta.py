@@ -76,13 +76,13 @@ def filter_outputs(
 
     A cell that asks for merged streams gets them even when the project does not.
     """
-    kept = list(outputs)
+    kept: list[Mapping[str, Any]] = list(outputs)
     if "remove-stdout" in look.tags:
         kept = [o for o in kept if not _is_stream(o, "stdout")]
     if look["output_stderr"] in ("remove", "remove-warn"):
         kept = [o for o in kept if not _is_stream(o, "stderr")]
     if look["merge_streams"] is True and not merge_streams:
-        kept = merge_stream_outputs(kept)
+        kept = [*merge_stream_outputs(kept)]
     return kept
 
 
