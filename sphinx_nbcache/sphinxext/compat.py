@@ -16,6 +16,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from .sphinx_versions import conf_py_values
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ PEER_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 def adopt_peer_values(app: Sphinx, config: Config) -> None:
     """``config-inited`` (before validation): take over the peers' values not overridden."""
-    raw: dict[str, Any] = getattr(config, "_raw_config", {})  # conf.py's own namespace
+    raw = conf_py_values(config)
     for peer, (ours, convert) in PEER_VALUES.items():
         name = "nbcache_" + ours
         if peer not in raw or name in raw or name in config.overrides:
