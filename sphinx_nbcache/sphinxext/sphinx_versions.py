@@ -7,8 +7,7 @@
   (forked ``-j`` writers inherit it).
 - What ``conf.py`` itself set, including values no loaded extension registers (a MyST-NB or
   nbsphinx value after the switch): no version has a public accessor; ``Config._raw_config``
-  holds it on 7.3-9.x. :func:`conf_py_values` falls back to the registered values that differ
-  from their default should a later Sphinx drop it.
+  holds it on 7.3-9.x (setup.cfg caps Sphinx below 10 until a new major is tried).
 """
 
 from __future__ import annotations
@@ -43,16 +42,4 @@ def current_builder(env: BuildEnvironment) -> BuilderInfo:
 def conf_py_values(config: Config) -> dict[str, Any]:
     """The values ``conf.py`` set, registered or not (see the module docstring)."""
     raw = getattr(config, "_raw_config", None)
-    if isinstance(raw, dict):
-        return raw
-    return {
-        name: value
-        for name, value, _ in config
-        if name in config.values and value != _default(config, name)
-    }
-
-
-def _default(config: Config, name: str) -> Any:
-    option = config.values[name]
-    default = getattr(option, "default", None) if hasattr(option, "default") else option[0]
-    return default(config) if callable(default) else default
+    return raw if isinstance(raw, dict) else {}
