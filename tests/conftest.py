@@ -44,3 +44,17 @@ def nbcache():
         )
 
     return run
+
+
+# -- the same warning lines on every supported Sphinx -------------------------------------------
+@pytest.fixture
+def make_app(make_app):
+    """Sphinx's ``make_app``, with ``show_warning_types`` on (Sphinx 8's default; 7.x's is off),
+    so that every warning ends with its ``[nbcache.<subtype>]`` on every supported version.
+    """
+
+    def make(*args, **kwargs):
+        kwargs["confoverrides"] = {"show_warning_types": True, **kwargs.get("confoverrides", {})}
+        return make_app(*args, **kwargs)
+
+    return make

@@ -8,7 +8,17 @@ from sphinx.application import Sphinx
 
 from sphinx_nbcache import __version__
 
-from . import compat, config, execution, mystnb_config, mystnb_roles, report, sources, state
+from . import (
+    compat,
+    config,
+    execution,
+    mystnb_config,
+    mystnb_roles,
+    report,
+    sources,
+    sphinx_versions,
+    state,
+)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -22,6 +32,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", sources.register_suffixes, priority=450)
     app.connect("config-inited", sources.exclude_cache_folder, priority=450)
     app.connect("builder-inited", state.init_env)
+    app.connect("builder-inited", sphinx_versions.remember_builder)
     app.connect("env-get-outdated", execution.get_outdated)
     app.connect("env-before-read-docs", execution.before_read_docs)
     app.connect("env-purge-doc", state.purge_doc)

@@ -17,6 +17,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from . import mystnb_config
+from .sphinx_versions import conf_py_values
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ PEER_VALUES.update(
 
 def adopt_peer_values(app: Sphinx, config: Config) -> None:
     """``config-inited`` (before validation): take over the peers' values not overridden."""
-    raw: dict[str, Any] = getattr(config, "_raw_config", {})  # conf.py's own namespace
+    raw = conf_py_values(config)
     for peer, (ours, convert) in PEER_VALUES.items():
         name = "nbcache_" + ours
         if peer not in raw or name in raw or name in config.overrides:
@@ -149,7 +150,7 @@ NBSPHINX_NOT_APPLIED: dict[str, str] = {
 
 def warn_inapplicable_nbsphinx_values(app: Sphinx, config: Config) -> None:
     """``config-inited``: one warning per nbsphinx value set in conf.py that does not apply."""
-    raw: dict[str, Any] = getattr(config, "_raw_config", {})
+    raw = conf_py_values(config)
     if "nbsphinx" in config.extensions:
         return  # nbsphinx itself reads them
     for name, why in NBSPHINX_NOT_APPLIED.items():

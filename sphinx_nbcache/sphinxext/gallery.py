@@ -28,6 +28,7 @@ from sphinx.util.matching import patmatch
 from sphinx.util.osutil import relative_uri
 
 from .rendering import images
+from .sphinx_versions import conf_py_values
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class NbLinkGallery(NbGallery):
 def _conf_thumbnail(app: Sphinx, doc: str) -> str | None:
     """The ``nbsphinx_thumbnails`` image of ``doc``: an exact name beats a pattern."""
     # nbsphinx's value is not registered (both extensions may be loaded): read conf.py's own
-    conf = getattr(app.config, "_raw_config", {}).get("nbsphinx_thumbnails") or {}
+    conf = conf_py_values(app.config).get("nbsphinx_thumbnails") or {}
     if not isinstance(conf, Mapping):
         return None
     if doc in conf:

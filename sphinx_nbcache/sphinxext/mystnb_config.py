@@ -16,6 +16,8 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.reader import reader_format
 
+from .sphinx_versions import conf_py_values
+
 logger = logging.getLogger(__name__)
 
 #: MyST-NB value -> (its default, why it cannot apply here)
@@ -141,7 +143,7 @@ def _warn(name: str, reason: str) -> None:
 
 def report_inapplicable(app: Sphinx, config: Config) -> None:
     """``config-inited``: one warning per MyST-NB value set that cannot apply here."""
-    raw: dict[str, Any] = getattr(config, "_raw_config", {})
+    raw = conf_py_values(config)
     for name, (default, reason) in INAPPLICABLE.items():
         if name not in raw:
             continue

@@ -8,6 +8,7 @@ from typing import Any
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from ..sphinx_versions import current_builder
 from .nodes import MimeBundle, MimeOption
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class SelectMimeType(SphinxPostTransform):
     default_priority = 1
 
     def run(self, **kwargs: Any) -> None:
-        builder = self.env._builder_cls
+        builder = current_builder(self.env)
         priority = mime_priority(builder.name, builder.format, self.config.nbcache_mime_priority)
         for bundle in list(self.document.findall(MimeBundle)):
             options = [child for child in bundle.children if isinstance(child, MimeOption)]

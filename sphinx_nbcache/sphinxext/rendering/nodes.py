@@ -14,6 +14,7 @@ from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxTranslator
 
+from ..sphinx_versions import current_builder
 from .ansi import ansi_to_html, strip_ansi
 
 
@@ -80,7 +81,7 @@ class ResolveOutputNodes(SphinxPostTransform):
     default_priority = 2
 
     def run(self, **kwargs: Any) -> None:
-        html = self.env._builder_cls.format == "html"
+        html = current_builder(self.env).format == "html"
         for node in list(self.document.findall(AnsiBlock)):
             text = node.astext()
             new: nodes.Element

@@ -11,12 +11,14 @@ from typing import Any
 from docutils import nodes
 from nbformat import NotebookNode
 
+from ..sphinx_versions import conf_py_values
+
 #: nbsphinx's defaults
 DEFAULT_FORMAT = "[%s]:"
 
 
 def _format(config: Any, which: str) -> str:
-    raw: dict[str, Any] = getattr(config, "_raw_config", {})
+    raw = conf_py_values(config)
     value = raw.get(f"nbsphinx_{which}_prompt", DEFAULT_FORMAT)
     return value if isinstance(value, str) and "%s" in value else DEFAULT_FORMAT
 
