@@ -14,7 +14,7 @@ import os
 import tempfile
 import time
 from asyncio import CancelledError
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +106,7 @@ async def async_execute_notebook(
     notebook_timeout: float | None = None,
     allow_errors: bool = False,
     env: Mapping[str, str] | None = None,
+    kernel_arguments: Sequence[str] = (),
     exclude: Iterable[str | os.PathLike[str]] = (),
     source_path: str | os.PathLike[str] | None = None,
     watch: FolderWatch | None = None,
@@ -120,6 +121,7 @@ async def async_execute_notebook(
     :param notebook_timeout: seconds for the whole notebook, kernel start included.
     :param allow_errors: keep going after a cell error (the error is an output, not a failure).
     :param env: variables added to the kernel's environment.
+    :param kernel_arguments: added to the kernel's command line (after its kernelspec's).
     :param exclude: files and folders never reported as artefacts (the cache, the build).
     :param source_path: the notebook's own file, never an artefact.
     :param watch: the comparison of ``cwd`` shared with the other runs in it (see
@@ -167,7 +169,10 @@ async def async_execute_notebook(
             # ipykernel logs on every start that TCP is unencrypted, and at shutdown an ERROR
             # "KeyboardInterrupt caught in kernel" (jupyter_client always interrupts before it
             # shuts a kernel down): noise in every build log. Cell errors arrive as messages.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"] if language == "python" else [],
+            extra_arguments=[
+                *(["--IPKernelApp.log_level=CRITICAL"] if language == "python" else []),
+                *kernel_arguments,
+            ],
             # nbclient logs the faults that come back in the result (and a failed start that
             # a retry then mends): the result, not the log, reports them
             log=_QUIET,

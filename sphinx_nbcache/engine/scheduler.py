@@ -40,6 +40,8 @@ class Job:
     notebook_timeout: float | None = None
     allow_errors: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    #: added to the kernel's command line
+    kernel_arguments: Sequence[str] = ()
     exclude: Sequence[Path] = ()
     source_path: Path | None = None
     #: when set, run in a temporary folder holding only these files (relative to ``cwd``)
@@ -136,6 +138,7 @@ async def _run_all(
                         notebook_timeout=job.notebook_timeout,
                         allow_errors=job.allow_errors,
                         env=job.env,
+                        kernel_arguments=job.kernel_arguments,
                         exclude=job.exclude,
                         source_path=job.source_path,
                         watch=watch_for(job, cwd),

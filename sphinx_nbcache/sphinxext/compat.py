@@ -118,6 +118,7 @@ PEER_VALUES.update(
         "nbsphinx_prolog": ("prolog", str),
         "nbsphinx_epilog": ("epilog", str),
         "nbsphinx_kernel_name": ("kernel", lambda v: v or "python3"),
+        "nbsphinx_execute_arguments": ("kernel_arguments", list),
     }
 )
 
@@ -126,10 +127,6 @@ NBSPHINX_NOT_APPLIED: dict[str, str] = {
     "nbsphinx_kernel_name": (
         "it sets nbcache_kernel, the kernel of notebooks whose metadata names none; a notebook "
         "that names a kernel keeps it (replace kernels with nbcache_kernel_aliases)"
-    ),
-    "nbsphinx_execute_arguments": (
-        "kernel arguments are not supported yet; set IPython options in the notebook (for "
-        "figure formats: %config InlineBackend.figure_formats = ...)"
     ),
     "nbsphinx_codecell_lexer": (
         "the lexer of code cells comes from the notebook's language (ipython3 for Python)"

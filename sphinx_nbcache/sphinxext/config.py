@@ -191,6 +191,15 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         check=_str_dict,
     ),
     ConfigValue(
+        "kernel_arguments",
+        [],
+        (list, tuple),
+        "Command-line arguments added to every kernel's start, e.g. "
+        "``[\"--InlineBackend.rc={'figure.dpi': 96}\"]`` (set by ``nbsphinx_execute_arguments``); "
+        "part of the cache key.",
+        check=_str_list,
+    ),
+    ConfigValue(
         "env",
         {},
         (dict,),

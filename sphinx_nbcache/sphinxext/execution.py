@@ -244,6 +244,7 @@ def _execute(
                 notebook_timeout=plan.settings.notebook_timeout,
                 allow_errors=plan.settings.allow_errors,
                 env=dict(config.nbcache_env),
+                kernel_arguments=list(config.nbcache_kernel_arguments),
                 exclude=exclude,
                 source_path=plan.path,
                 source_suffixes=suffixes,

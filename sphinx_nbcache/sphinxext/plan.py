@@ -144,6 +144,8 @@ class Planner:
         if files:
             digests = self.hasher.hashes(files)
             extra["declared"] = {self._rel(p): digests[str(p)] for p in files}
+        if config.nbcache_kernel_arguments:  # only when set: other keys stay as they were
+            extra["kernel_args"] = list(config.nbcache_kernel_arguments)
         if config.nbcache_env_vars:
             extra["env"] = {name: os.environ.get(name) for name in config.nbcache_env_vars}
         fingerprint = config.nbcache_env_fingerprint
