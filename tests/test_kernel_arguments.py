@@ -1,4 +1,4 @@
-"""Kernel command-line arguments (``nbcache_kernel_arguments``, nbsphinx's ``execute_arguments``)."""
+"""Kernel command-line arguments: ``nbcache_kernel_arguments``, nbsphinx's ``execute_arguments``."""
 
 from __future__ import annotations
 
