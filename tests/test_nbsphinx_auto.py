@@ -28,6 +28,9 @@ def test_auto_default_executes_only_notebooks_without_outputs(make_app, project)
         r"\(execution mode auto\): stored\.ipynb",
         log,
     ), log
+    # each notebook beside its page, with its outputs, as nbsphinx copies it (links go there)
+    assert "freshoutput" in (project.html / "fresh.ipynb").read_text()
+    assert "stored by the author" in (project.html / "stored.ipynb").read_text()
     report = project.report()
     assert report["fresh"]["status"] == "executed"
     assert report["stored"]["status"] == "off"

@@ -54,6 +54,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .gallery import setup_gallery
 
     setup_gallery(app)
+
+    from .notebook_copies import setup_notebook_copies
+
+    setup_notebook_copies(app)
     return {
         "version": __version__,
         "env_version": 1,

@@ -88,10 +88,8 @@ def note_notebook_metadata(env: BuildEnvironment, nb: NotebookNode) -> None:
     for key in ("kernelspec", "jupytext"):
         if isinstance(nb.metadata.get(key), Mapping):
             page.setdefault(key, dict(nb.metadata[key]))
-    folder = getattr(env, _FOLDER_ATTR, None)
-    if folder:
-        *parents, name = env.docname.split("/")
-        path = Path(folder).joinpath(*parents, name + ".ipynb")
+    path = executed_notebook_path(env, env.docname)
+    if path is not None:
         try:
             atomic_write_bytes(path, nbformat.writes(nb).encode("utf-8"))
         except (OSError, ValueError) as exc:
@@ -103,6 +101,15 @@ def note_notebook_metadata(env: BuildEnvironment, nb: NotebookNode) -> None:
                 subtype="output",
                 location=env.docname,
             )
+
+
+def executed_notebook_path(env: BuildEnvironment, docname: str) -> Path | None:
+    """Where the notebook of ``docname`` is written as rendered (None: not an HTML-like build)."""
+    folder = getattr(env, _FOLDER_ATTR, None)
+    if not folder:
+        return None
+    *parents, name = docname.split("/")
+    return Path(folder).joinpath(*parents, name + ".ipynb")
 
 
 def _note_output_folder(app: Sphinx) -> None:
