@@ -35,7 +35,10 @@ def links(page: BeautifulSoup) -> dict[str, str]:
 @pytest.mark.sphinx("html", testroot="nbsphinx-links", srcdir="nbsphinx-html", confoverrides=OFF)
 def test_anchors_labels_and_links(app):
     app.build()
+    # no warning for orphan.ipynb: in no toctree (nbsphinx's "orphan" metadata), and its
+    # skipped heading level (# then ###) is shown as Jupyter shows it
     assert warnings_of(app) == []
+    assert "Skipped a level" in soup(app, "orphan.html").select_one("div.body").get_text()
     nb = soup(app, "nb.html")
     sub = soup(app, "subdir/sub.html")
     # nbsphinx's ids next to Sphinx's own

@@ -32,6 +32,8 @@ def _copies(app: Sphinx) -> Iterator[tuple[Path, Path]]:
 
 def copy_notebooks(app: Sphinx) -> list[Any]:
     """``html-collect-pages``: copy the executed notebooks into the output folder."""
+    if app.builder.name.startswith("epub"):
+        return []  # an e-book holds pages, not notebooks (epub warns on unknown file types)
     for source, target in _copies(app):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

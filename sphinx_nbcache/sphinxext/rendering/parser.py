@@ -56,6 +56,9 @@ class NotebookParser(MystParser):
         nb = take_page_values(env, env.docname, nb)
         collect_thumbnail(env, nb)  # for galleries that list this notebook
         note_notebook_metadata(env, nb)  # themes' notebook buttons
+        nbsphinx_meta = nb.metadata.get("nbsphinx")
+        if isinstance(nbsphinx_meta, dict) and nbsphinx_meta.get("orphan") is True:
+            env.metadata[env.docname]["orphan"] = True  # as nbsphinx: in no toctree, no warning
 
         config: MdParserConfig = env.myst_config
         # Jupyter renders $...$ and \begin{align} in markdown cells as math: so do we

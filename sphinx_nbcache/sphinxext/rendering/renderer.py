@@ -9,6 +9,7 @@ from docutils import nodes
 from markdown_it.tree import SyntaxTreeNode
 from myst_parser.mdit_to_docutils.base import token_line
 from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
+from myst_parser.warnings_ import MystWarnings
 from nbformat import NotebookNode
 from sphinx.util import logging
 
@@ -40,6 +41,18 @@ class NotebookRenderer(SphinxRenderer):
     @property
     def notebook(self) -> NotebookNode:
         return self.md_options["nbcache_notebook"]
+
+    def create_warning(
+        self, message: str, subtype: MystWarnings | str, **kwargs: Any
+    ) -> nodes.system_message | None:
+        """myst's warnings, less the skipped heading level (``##`` then ``####``).
+
+        Jupyter, and pandoc under nbsphinx, show such headings as they are; a notebook
+        written for them would otherwise warn on every skip.
+        """
+        if subtype == MystWarnings.MD_HEADING_NON_CONSECUTIVE:
+            return None
+        return super().create_warning(message, subtype, **kwargs)
 
     # -- the OutputContext protocol (see outputs.py) ---------------------------------------
 
