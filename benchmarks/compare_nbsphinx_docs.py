@@ -11,7 +11,8 @@ lot::
 
     python3 benchmarks/compare_nbsphinx_docs.py /work/peers/nbsphinx-0.9.8/doc \\
         /work/peervenv-links/bin/python /work/peervenv-links-ours/bin/python \\
-        --work /tmp/nbsphinx-compare -D nbsphinx_allow_errors=1
+        --work /tmp/nbsphinx-compare -D nbsphinx_allow_errors=1 \\
+        --define-nbcache nbcache_allow_errors=1
 
 Only the standard library is used, so any of the interpreters can run it.
 """
@@ -167,6 +168,13 @@ def main() -> None:
         "sphinx-nbcache never stops a build on a failing notebook, and would warn about an "
         "override it does not know)",
     )
+    parser.add_argument(
+        "--define-nbcache",
+        action="append",
+        default=[],
+        help="a conf value for the sphinx-nbcache build (offline: nbcache_allow_errors=1, "
+        "the same as nbsphinx_allow_errors=1 for the other build)",
+    )
     args = parser.parse_args()
 
     if args.work.exists():
@@ -182,7 +190,7 @@ def main() -> None:
         if name == "nbcache":
             swap_extension(src / "conf.py")
         out = args.work / name / "html"
-        defines = args.define if name == "nbsphinx" else []
+        defines = args.define if name == "nbsphinx" else args.define_nbcache
         rc, warnings, elapsed = build(python, src, out, defines)
         pages = pages_of(out)
         broken = broken_links(out, pages)
