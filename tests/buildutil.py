@@ -13,6 +13,8 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -73,6 +75,17 @@ def build(make_app: Any, src: Path, buildername: str = "html", **kwargs: Any) ->
     finally:
         app.cleanup()  # unregister docutils nodes so that the next app starts clean
     return app
+
+
+def warnings_of(app: Any) -> list[str]:
+    """The build's output on stderr, a line each, escape codes stripped, the source as ``SRC``."""
+    text = strip_ansi(app.warning.getvalue()).replace(str(app.srcdir), "SRC")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def soup(app: Any, page: str) -> BeautifulSoup:
+    """The HTML page ``page`` (a path below the output folder) of a build."""
+    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
 
 
 def warnings(app: Any) -> list[str]:

@@ -6,21 +6,9 @@ import pickle
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
-
-from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
+from buildutil import soup, warnings_of
 
 OFF = {"nbcache_execution_mode": "off"}
-
-
-def warnings_of(app) -> list[str]:
-    """The build's warning lines, colour codes stripped and the source folder made ``SRC``."""
-    text = strip_ansi(app.warning.getvalue()).replace(str(app.srcdir), "SRC")
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def soup(app, page: str) -> BeautifulSoup:
-    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
 
 
 @pytest.mark.sphinx("html", testroot="render-basic", srcdir="render-basic-html", confoverrides=OFF)

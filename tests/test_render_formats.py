@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
-from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
+from buildutil import warnings_of
 
 OFF = {"nbcache_execution_mode": "off"}
-
-
-def warnings_of(app) -> list[str]:
-    text = strip_ansi(app.warning.getvalue()).replace(str(app.srcdir), "SRC")
-    return [line for line in text.splitlines() if line.strip()]
 
 
 def body(outdir: Path, page: str) -> BeautifulSoup:

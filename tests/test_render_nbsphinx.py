@@ -7,19 +7,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
-from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
+from buildutil import soup, warnings_of
 
 OFF = {"nbcache_execution_mode": "off"}
-
-
-def warnings_of(app) -> list[str]:
-    text = strip_ansi(app.warning.getvalue()).replace(str(app.srcdir), "SRC")
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def soup(app, page: str) -> BeautifulSoup:
-    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
 
 
 def links(page: BeautifulSoup) -> dict[str, str]:

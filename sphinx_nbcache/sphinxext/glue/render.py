@@ -59,14 +59,7 @@ class PasteContext:
     def image(
         self, mime: str, content: bytes, metadata: Mapping[str, Any], line: int
     ) -> nodes.image:
-        env = self.env
-        path = images.write_image(images.image_folder(env.doctreedir), content, mime)
-        node = nodes.image(uri=images.source_uri(env.srcdir, path), alt="")
-        for key in ("width", "height"):
-            if isinstance(metadata.get(key), int | float):
-                node[key] = f"{metadata[key]}px"
-        node.source, node.line = self.source, line
-        return node
+        return images.image_node(self.env, content, mime, metadata, self.source, line)
 
 
 def renderer_of(state_or_inliner: Any) -> Any | None:

@@ -12,7 +12,12 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.environment import BuildEnvironment
 
 from sphinx_nbcache.engine.files import atomic_write_bytes
 
@@ -70,3 +75,24 @@ def source_uri(srcdir: str | os.PathLike[str], path: Path) -> str:
     ``../`` path) and every builder copies it to its own image folder.
     """
     return "/" + Path(os.path.relpath(path, srcdir)).as_posix()
+
+
+def image_node(
+    env: BuildEnvironment,
+    content: bytes,
+    mime: str,
+    metadata: Mapping[str, Any],
+    source: str,
+    line: int,
+) -> nodes.image:
+    """An image node for ``content``, written under the build's image folder.
+
+    ``metadata`` is the output's metadata for this MIME type (``width``, ``height`` in px).
+    """
+    path = write_image(image_folder(env.doctreedir), content, mime)
+    node = nodes.image(uri=source_uri(env.srcdir, path), alt="")
+    for key in ("width", "height"):
+        if isinstance(metadata.get(key), int | float):
+            node[key] = f"{metadata[key]}px"
+    node.source, node.line = source, line
+    return node

@@ -88,14 +88,9 @@ class NotebookRenderer(SphinxRenderer):
         self, mime: str, content: bytes, metadata: Mapping[str, Any], line: int
     ) -> nodes.image:
         """An image node for ``content``, written under the build's image folder."""
-        env = self.sphinx_env
-        path = images.write_image(images.image_folder(env.doctreedir), content, mime)
-        node = nodes.image(uri=images.source_uri(env.srcdir, path), alt="")
-        for key in ("width", "height"):
-            if isinstance(metadata.get(key), int | float):
-                node[key] = f"{metadata[key]}px"
-        node.source, node.line = self.document["source"], line
-        return node
+        return images.image_node(
+            self.sphinx_env, content, mime, metadata, self.document["source"], line
+        )
 
     # -- cells ------------------------------------------------------------------------------
 
