@@ -6,12 +6,15 @@ The root's limit is 10_000 characters; its notebook prints 300_000 (37_500 numbe
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
 from buildutil import build, copy_project, warnings
 
 from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.sphinxext.rendering.truncate import notebook_limit
 
 LIMIT = 10_000
 PRINTED = "".join(f"L{i:06d}\n" for i in range(37_500))
@@ -80,9 +83,25 @@ def test_a_long_output_is_cut_in_the_page_and_whole_in_the_cache(
     _check_cut_page(project)
 
 
-def test_no_limit_shows_the_output_whole(make_app, rootdir, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "metadata"),
+    [
+        ({"nbcache_output_limit": None}, None),
+        ({"nbcache_output_limit": "0"}, None),  # as ``sphinx-build -D`` gives it
+        ({}, {"output_limit": None}),  # the notebook's own
+    ],
+    ids=["none", "dash-D-zero", "metadata"],
+)
+def test_no_limit_shows_the_output_whole(
+    make_app, rootdir, tmp_path, monkeypatch, overrides, metadata
+) -> None:
     project = copy_project(rootdir, "render-output-limit", tmp_path, monkeypatch)
-    app = build(make_app, project.src, confoverrides={"nbcache_output_limit": None})
+    if metadata is not None:
+        path = project.src / "long.ipynb"
+        nb = json.loads(path.read_text("utf-8"))
+        nb["metadata"]["nbcache"] = metadata
+        path.write_text(json.dumps(nb), "utf-8")
+    app = build(make_app, project.src, confoverrides=overrides)
     assert warnings(app) == []
     stream, result = _outputs(project)
     assert MARKER not in stream and MARKER not in result
@@ -90,3 +109,17 @@ def test_no_limit_shows_the_output_whole(make_app, rootdir, tmp_path, monkeypatc
     # (which is why the limit matters: all of it is in the search index)
     assert "l037499" in (project.html / "searchindex.js").read_text("utf-8").lower()
     assert not Path(project.src / "_build" / "html" / "_downloads").exists()
+
+
+def test_the_limit_of_a_notebook() -> None:
+    assert notebook_limit(10, {}) == (10, None)
+    assert notebook_limit(None, {}) == (None, None)
+    assert notebook_limit(0, {}) == (None, None)
+    assert notebook_limit(10, {"nbcache": {"output_limit": 5}}) == (5, None)
+    assert notebook_limit(10, {"nbcache": {"output_limit": None}}) == (None, None)
+    limit, problem = notebook_limit(10, {"nbcache": {"output_limit": "lots"}})
+    assert limit == 10
+    assert problem == (
+        "output_limit 'lots' in the notebook metadata is not a number of characters or null; "
+        "nbcache_output_limit applies"
+    )

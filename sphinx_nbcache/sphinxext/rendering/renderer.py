@@ -74,8 +74,13 @@ class NotebookRenderer(SphinxRenderer):
         limit = getattr(self, "_output_limit", None)
         if limit is None:
             env = self.sphinx_env
+            chars, problem = truncate.notebook_limit(
+                env.config.nbcache_output_limit, self.notebook.metadata
+            )
+            if problem:
+                self.warn(problem, "config", 1)
             limit = self._output_limit = truncate.OutputLimit(
-                truncate.effective_limit(env.config.nbcache_output_limit),
+                chars,
                 truncate.output_folder(env.doctreedir),
                 env.srcdir,
                 self.warn,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,23 @@ def effective_limit(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
     return value
+
+
+def notebook_limit(conf_value: Any, metadata: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """The limit of one notebook: ``conf.py``'s, or its metadata's ``nbcache: {output_limit}``.
+
+    :returns: the limit, and the problem with the metadata's value (then ignored), if any.
+    """
+    own = metadata.get("nbcache")
+    if not isinstance(own, Mapping) or "output_limit" not in own:
+        return effective_limit(conf_value), None
+    value = own["output_limit"]
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return effective_limit(conf_value), (
+            f"output_limit {value!r} in the notebook metadata is not a number of characters "
+            "or null; nbcache_output_limit applies"
+        )
+    return effective_limit(value), None
 
 
 def write_full_text(folder: Path, text: str, suffix: str = ".txt") -> Path:
