@@ -116,6 +116,12 @@ def _regex(value: Any) -> str | None:
     return None
 
 
+def _output_limit(value: Any) -> str | None:
+    if value is not None and (isinstance(value, bool) or value < 0):
+        return "must be a number of characters, or None (or 0) for no limit"
+    return None
+
+
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
         "path",
@@ -382,6 +388,17 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (bool,),
         "Show input and output prompts (``[1]:``) beside code cells, as nbsphinx does; on "
         "when ``conf.py`` sets ``nbsphinx_input_prompt`` or ``nbsphinx_output_prompt``.",
+    ),
+    ConfigValue(
+        "output_limit",
+        1_000_000,
+        (int, type(None)),
+        "Characters of one text output (stream, ``text/plain``, traceback, ``text/html``, "
+        "``text/markdown``, ``text/latex``) shown in a page; a longer one is cut, with a marker "
+        "and a link to its full text as a download, and a warning (``nbcache.output``) once "
+        "per notebook. The cache keeps the whole output. ``None`` (or ``0``, for ``-D``) for "
+        "no limit.",
+        check=_output_limit,
     ),
 )
 

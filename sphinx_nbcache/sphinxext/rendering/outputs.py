@@ -3,6 +3,9 @@
 Everything builder-specific is deferred: a bundle keeps one rendering per MIME type
 (:class:`~.nodes.MimeBundle`) and ANSI text stays raw (:class:`~.nodes.AnsiBlock`) until the
 post-transforms know the builder.
+
+Text longer than ``nbcache_output_limit`` is cut here (see :mod:`.truncate`), so that neither
+the doctree nor the page nor the search index holds more than the limit.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from .ansi import has_ansi
 from .mime import KNOWN_TYPES
 from .nodes import AnsiBlock, MimeBundle, MimeOption
 from .tags import CellDisplay
+from .truncate import OutputLimit
 
 
 class OutputContext(Protocol):
@@ -39,6 +43,32 @@ class OutputContext(Protocol):
 
     @property
     def stderr_mode(self) -> str: ...
+
+    # optional: ``output_limit`` (an :class:`~.truncate.OutputLimit`); a context without it
+    # (glue's roles, say) shows outputs whole
+
+
+def _limit_of(ctx: OutputContext) -> OutputLimit | None:
+    limit = getattr(ctx, "output_limit", None)
+    return limit if isinstance(limit, OutputLimit) and limit.limit is not None else None
+
+
+def _cut_text(
+    ctx: OutputContext, text: str, line: int, suffix: str = ".txt"
+) -> tuple[str, nodes.paragraph | None]:
+    """``text`` cut to the context's output limit, and the marker linking its whole."""
+    limit = _limit_of(ctx)
+    if limit is None or not limit.over(text):
+        return text, None
+    return limit.cut(text, line, suffix)
+
+
+def _limited_preformatted(
+    ctx: OutputContext, text: str, line: int, suffix: str = ".txt"
+) -> list[nodes.Element]:
+    """:func:`preformatted` of ``text`` cut to the limit, followed by the marker if cut."""
+    shown, mark = _cut_text(ctx, text, line, suffix)
+    return [preformatted(shown)] if mark is None else [preformatted(shown), mark]
 
 
 def _text(value: str | list[str]) -> str:
@@ -101,11 +131,13 @@ def render_outputs(
                 if ctx.stderr_mode == "warn":
                     first = next((ln for ln in text.splitlines() if ln.strip()), "")
                     ctx.warn(f"output on stderr: {first.strip()[:80]}", "stderr", line)
-            result.append(_container(f"stream-{name}", line, preformatted(text)))
+            result.append(
+                _container(f"stream-{name}", line, *_limited_preformatted(ctx, text, line))
+            )
         elif kind == "error":
             traceback = output.get("traceback") or []
             text = "\n".join(traceback) or f"{output.get('ename')}: {output.get('evalue')}"
-            result.append(_container("error", line, preformatted(text)))
+            result.append(_container("error", line, *_limited_preformatted(ctx, text, line)))
         elif kind in ("display_data", "execute_result"):
             bundle = render_bundle(
                 ctx, output.get("data") or {}, output.get("metadata") or {}, line
@@ -161,18 +193,32 @@ def _render_mime(
 ) -> MimeOption | None:
     option = MimeOption(mime_type=mime, formats=[])
     if mime == "text/plain":
-        option += preformatted(_text(value))
+        option += _limited_preformatted(ctx, _text(value), line)
     elif mime == "text/html":
-        option += nodes.raw("", _text(value), format="html")
+        html = _text(value)
+        shown, mark = _cut_text(ctx, html, line, ".html")
+        if mark is None:
+            option += nodes.raw("", html, format="html")
+        else:
+            # cut HTML may leave a tag, comment or script open that would swallow the rest
+            # of the page: show the beginning of its source instead
+            option += [preformatted(shown), mark]
     elif mime == "application/javascript":
         script = f'<script type="text/javascript">\n{_text(value)}\n</script>'
         option += nodes.raw("", script, format="html")
     elif mime == "text/markdown":
-        option += nodes.container("", *ctx.render_markdown(_text(value), line))
+        shown, mark = _cut_text(ctx, _text(value), line, ".md")
+        option += nodes.container("", *ctx.render_markdown(shown, line))
+        if mark is not None:
+            option += mark
     elif mime == "text/latex":
         latex = _text(value)
-        math = latex_as_math(latex)
-        if math is None:
+        shown, mark = _cut_text(ctx, latex, line, ".tex")
+        math = latex_as_math(latex) if mark is None else None
+        if mark is not None:
+            # cut LaTeX is no longer valid math nor valid LaTeX: its source, as text
+            option += [preformatted(shown), mark]
+        elif math is None:
             option += nodes.raw("", latex, format="latex")
             option["formats"] = ["latex"]
         else:

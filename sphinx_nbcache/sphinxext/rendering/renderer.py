@@ -15,7 +15,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
-from . import images, mystnb_meta, prompts, rawcells, toctree, widgets
+from . import images, mystnb_meta, prompts, rawcells, toctree, truncate, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import cell_display
@@ -67,6 +67,25 @@ class NotebookRenderer(SphinxRenderer):
     @property
     def stderr_mode(self) -> str:
         return str(self.sphinx_env.config.nbcache_output_stderr)
+
+    @property
+    def output_limit(self) -> truncate.OutputLimit:
+        """This document's output limit (one per renderer, so it warns once per notebook)."""
+        limit = getattr(self, "_output_limit", None)
+        if limit is None:
+            env = self.sphinx_env
+            chars, problem = truncate.notebook_limit(
+                env.config.nbcache_output_limit, self.notebook.metadata
+            )
+            if problem:
+                self.warn(problem, "config", 1)
+            limit = self._output_limit = truncate.OutputLimit(
+                chars,
+                truncate.output_folder(env.doctreedir),
+                env.srcdir,
+                self.warn,
+            )
+        return limit
 
     def warn(self, message: str, subtype: str, line: int) -> None:
         """Log a warning ``nbcache.<subtype>`` located at the document and cell line."""

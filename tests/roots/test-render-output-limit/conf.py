@@ -1,0 +1,9 @@
+import os
+
+extensions = ["sphinx_nbcache"]
+exclude_patterns = ["_build"]
+nbcache_execution_mode = "cache"
+# small, so that the test stays small: the default is 1_000_000 characters
+nbcache_output_limit = 10_000
+# every kernel appends its notebook's name here, so tests count real executions
+nbcache_env = {"NBCACHE_TEST_LOG": os.environ.get("NBCACHE_TEST_LOG", os.devnull)}
