@@ -34,10 +34,10 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def tiny_nb():
+def tiny_nb(source: str = "1"):
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = v4.new_notebook(metadata={"kernelspec": spec})
-    nb.cells.append(v4.new_code_cell("1", execution_count=1))
+    nb.cells.append(v4.new_code_cell(source, execution_count=1))
     return nb
 
 
@@ -103,3 +103,117 @@ def test_dash_d_strings_that_do_not_convert_are_refused(
     project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
     with pytest.raises(ConfigError):
         make_app("html", srcdir=project.src, confoverrides={"nbcache_jobs": "four"})
+
+
+# -- c. the command line on a missing or wrong cache folder --------------------------------
+def test_a_missing_cache_folder_given_with_p_is_an_error(nb_project: Path, nbcache) -> None:
+    from test_cli_errors import assert_error
+
+    missing = nb_project / "typo"
+    for args in (["-p", missing, "cache", "list"], ["cache", "list", "-p", missing]):
+        assert_error(nbcache(*args), str(missing), "does not exist")
+    assert_error(nbcache("cache", "list", env={"NBCACHE_PATH": str(missing)}), str(missing))
+    assert not missing.exists()
+    # an existing folder without a cache yet is an empty cache; so is the default folder
+    (nb_project / "empty").mkdir()
+    result = nbcache("-p", nb_project / "empty", "cache", "list")
+    assert result.exit_code == 0 and result.stdout.strip() == "No cached notebooks"
+    assert nbcache("cache", "list").stdout.strip() == "No cached notebooks"
+
+
+# -- d. an empty database, a file where the folder should be -------------------------------
+def test_a_cache_path_that_is_a_file_is_a_clear_error(nb_project: Path, nbcache) -> None:
+    from test_cli_errors import assert_error
+
+    from sphinx_nbcache.engine.errors import CacheDatabaseError
+
+    (nb_project / ".nbcache").write_text("not a folder")
+    with pytest.raises(CacheDatabaseError, match=r"\.nbcache: is a file, not a cache folder"):
+        NotebookCache(nb_project / ".nbcache").add_notebook(tiny_nb(), "a.ipynb")
+    assert_error(nbcache("cache", "list"), ".nbcache", "is a file")
+    assert_error(nbcache("cache", "add", "notebooks/basic.ipynb"), ".nbcache", "is a file")
+    assert (nb_project / ".nbcache").read_text() == "not a folder"
+
+
+def test_an_empty_database_is_not_taken_for_a_new_one(tmp_path: Path, nbcache) -> None:
+    from sphinx_nbcache.engine.errors import CacheDatabaseError
+
+    path = tmp_path / ".nbcache"
+    cache = NotebookCache(path)
+    cache.add_notebook(tiny_nb(), "a.ipynb")
+    cache.close()
+    db = path / "nbcache.db"
+    db.write_bytes(b"")  # truncated: a full disk, a copy cut short
+    old = db.stat().st_mtime - 3600
+    os.utime(db, (old, old))
+    with pytest.raises(CacheDatabaseError) as info:
+        NotebookCache(path).list_records()
+    message = str(info.value)
+    assert str(db) in message and "empty" in message and "nbcache clear" in message
+    assert "\n" not in message
+    assert db.stat().st_size == 0  # nothing was written into it
+    # the way out: clear starts afresh
+    NotebookCache(path).clear()
+    assert NotebookCache(path).list_records() == []
+
+
+def test_a_database_being_created_is_not_refused(tmp_path: Path) -> None:
+    # another process has just opened (created) the file and not yet written the schema
+    path = tmp_path / ".nbcache"
+    path.mkdir()
+    (path / "nbcache.db").write_bytes(b"")
+    assert NotebookCache(path).list_records() == []
+
+
+# -- e. temporary and orphan folders -----------------------------------------------------------
+def age(path: Path, seconds: float = 3600) -> None:
+    when = path.stat().st_mtime - seconds
+    for p in [path, *path.rglob("*")]:
+        os.utime(p, (when, when), follow_symlinks=False)
+
+
+def test_stale_temporary_and_orphan_folders_are_removed(tmp_path: Path) -> None:
+    path = tmp_path / ".nbcache"
+    cache = NotebookCache(path)
+    kept = cache.add_notebook(tiny_nb(), "kept.ipynb")
+    records = path / "records"
+    # a writer killed while copying: a big temporary folder
+    stale_tmp = records / (".tmp-" + "a" * 32)
+    (stale_tmp / "artefacts").mkdir(parents=True)
+    (stale_tmp / "artefacts" / "big.bin").write_bytes(b"0" * 1000)
+    age(stale_tmp)
+    # a live writer's folder: young, never touched
+    live_tmp = records / (".tmp-" + "b" * 32)
+    live_tmp.mkdir()
+    # a record folder of a database since recreated; and a folder that is not ours
+    orphan = records / ("c" * 32)
+    orphan.mkdir()
+    (orphan / "notebook.ipynb").write_text("{}")
+    age(orphan)
+    foreign = records / "keep-me"
+    foreign.mkdir()
+    age(foreign)
+    age(records / kept.folder)
+    cache.close()
+
+    # the next process to write sweeps, once
+    cache = NotebookCache(path)
+    cache.add_notebook(tiny_nb("2"), "new.ipynb")
+    assert not stale_tmp.exists() and not orphan.exists()
+    assert live_tmp.is_dir() and foreign.is_dir()
+    assert (records / kept.folder / "notebook.ipynb").is_file()
+    assert cache.load_notebook(kept.id).cells[0].source == "1"
+
+
+def test_clear_removes_orphan_folders(tmp_path: Path) -> None:
+    path = tmp_path / ".nbcache"
+    cache = NotebookCache(path)
+    entry = cache.add_notebook(tiny_nb(), "a.ipynb")
+    cache.close()
+    # the database is deleted by hand and recreated: its folders are orphans
+    (path / "nbcache.db").unlink()
+    age(path / "records" / entry.folder)
+    cache = NotebookCache(path)
+    assert cache.list_records() == []
+    cache.clear()
+    assert list((path / "records").iterdir()) == []

@@ -159,6 +159,7 @@ class Database:
             self._db = _reinit_after_fork(self._db, self.path)
             self._pid = None
         if self._pid is None:
+            _refuse_truncated(self.path)
             self._db.init(str(self.path))
             try:
                 with _translate(self.path):
@@ -273,6 +274,31 @@ def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
     # Drop the inherited state without closing the parent's sqlite handle from the child.
     old._state.reset()  # type: ignore[attr-defined]
     return old
+
+
+#: a 0-byte database this old is not one being created by another process: it was truncated
+EMPTY_GRACE_SECONDS = 60
+
+
+def _refuse_truncated(path: Path) -> None:
+    """Refuse a database file left empty (disk full, a copy cut short, ``> nbcache.db``).
+
+    SQLite would take it for a new database and the records beside it would be lost for good.
+    A process that is creating the cache holds such a file only for a moment, hence the age.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    wal = path.with_name(path.name + "-wal")
+    if st.st_size or (wal.exists() and wal.stat().st_size):
+        return
+    if time.time() - st.st_mtime < EMPTY_GRACE_SECONDS:
+        return
+    raise CacheDatabaseError(
+        f"{path}: the database file is empty (0 bytes; truncated?), so the records of this "
+        "cache cannot be found; restore it from a copy, or run `nbcache clear` to start afresh"
+    )
 
 
 _BUSY = "another process holds the cache for too long; try again"
