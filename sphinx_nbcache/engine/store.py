@@ -32,7 +32,7 @@ from filelock import FileLock
 from nbformat import NotebookNode
 
 from . import hashing
-from .db import DB_NAME, Database
+from .db import DB_NAME, READ_ONLY_HINT, Database
 from .errors import (
     ArtefactError,
     CacheDatabaseError,
@@ -92,6 +92,12 @@ class NotebookCache:
             self._make_folder(self.path)
             self._db = Database(self.path / DB_NAME)
         return self._db
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the cache can only be read (it serves its records, stores nothing)."""
+        self.db.connect()
+        return self.db.read_only
 
     def _make_folder(self, folder: Path) -> None:
         """Create a folder of the cache; a file in its way is a one-line error, not a crash."""
@@ -301,6 +307,8 @@ class NotebookCache:
         self, kind: str, nb: NotebookNode, files: Mapping[str, Path], sub: str
     ) -> str:
         """Write a notebook (and files) into ``<kind>/<uuid>`` atomically; return the uuid."""
+        if self.read_only:
+            raise CacheDatabaseError(f"{self.path}: cannot store {kind}; {READ_ONLY_HINT}")
         if not self._swept:
             self._swept = True
             self.sweep()
@@ -390,6 +398,8 @@ class NotebookCache:
 
         Look-up and mark happen in one transaction, so an eviction cannot come in between.
         """
+        if self.read_only:
+            return self.lookup(hashkey)  # served, not marked
         m = self.models
         with self.db.write():
             row = m.CacheRecord.get_or_none(hashkey=hashkey)
@@ -402,8 +412,8 @@ class NotebookCache:
     def touch(self, record_ids: Iterable[int]) -> None:
         """Mark records as accessed now, in one transaction."""
         ids = [int(i) for i in record_ids]
-        if not ids:
-            return
+        if not ids or self.read_only:
+            return  # a read-only cache serves its records without marking them
         m = self.models
         with self.db.write():
             m.CacheRecord.update(accessed=time.time()).where(m.CacheRecord.id.in_(ids)).execute()
