@@ -30,7 +30,7 @@ def mount(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(point)], check=False)
 
 
-def test_a_read_only_cache_serves_and_stores_nothing(mount: Path) -> None:
+def test_a_read_only_cache_serves_and_stores_nothing(mount: Path, nbcache) -> None:
     cache = NotebookCache(mount / ".nbcache")
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = v4.new_notebook(metadata={"kernelspec": spec})
@@ -48,6 +48,8 @@ def test_a_read_only_cache_serves_and_stores_nothing(mount: Path) -> None:
         assert served is not None and served.accessed == entry.accessed
         assert cache.load_notebook(served).cells[0].source == "1"
         cache.touch([entry.id])
+        listed = nbcache("-p", mount / ".nbcache", "cache", "list")
+        assert listed.exit_code == 0 and "a.ipynb" in listed.stdout
         # what it cannot store is said read-only, never damaged
         nb.cells[0].source = "2"
         with pytest.raises(CacheDatabaseError) as info:
@@ -55,6 +57,10 @@ def test_a_read_only_cache_serves_and_stores_nothing(mount: Path) -> None:
         message = str(info.value)
         assert "the cache is read-only" in message
         assert "damaged" not in message and "nbcache clear" not in message
+        # nor is it wiped by `nbcache clear`
+        with pytest.raises(CacheDatabaseError, match="the cache is read-only"):
+            cache.clear()
+        assert [r.id for r in cache.list_records()] == [entry.id]
     finally:
         cache.close()
 

@@ -669,6 +669,13 @@ class NotebookCache:
         its settings stay); a damaged one is deleted outright, which is the way out of it.
         """
         try:
+            read_only = self.read_only
+        except CacheDatabaseError:
+            read_only = False  # damaged: deleted below
+        if read_only:
+            # never wiped: a read-only cache is healthy, and its files may not be ours to delete
+            raise CacheDatabaseError(f"{self.path}: cannot clear it; {READ_ONLY_HINT}")
+        try:
             self._clear_rows()
             self.sweep()  # and what no row referenced any more (a database recreated)
         except CacheDatabaseError:
