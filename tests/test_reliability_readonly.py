@@ -6,6 +6,7 @@ skipped where mounting is not allowed.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,17 +30,60 @@ def mount(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(point)], check=False)
 
 
-def test_a_read_only_cache_is_said_read_only(mount: Path) -> None:
+def test_a_read_only_cache_serves_and_stores_nothing(mount: Path, nbcache) -> None:
     cache = NotebookCache(mount / ".nbcache")
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = v4.new_notebook(metadata={"kernelspec": spec})
     nb.cells.append(v4.new_code_cell("1", execution_count=1))
-    cache.add_notebook(nb, "a.ipynb", validate=False)
+    entry = cache.add_notebook(nb, "a.ipynb", validate=False)
     cache.close()
     subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
 
-    with pytest.raises(CacheDatabaseError) as info:
-        NotebookCache(mount / ".nbcache").list_records()
-    message = str(info.value)
-    assert "the cache is read-only" in message
-    assert "damaged" not in message and "nbcache clear" not in message
+    cache = NotebookCache(mount / ".nbcache")
+    try:
+        # what it holds is served, without marking it accessed
+        assert cache.read_only
+        assert [r.id for r in cache.list_records()] == [entry.id]
+        served = cache.match(entry.hashkey)
+        assert served is not None and served.accessed == entry.accessed
+        assert cache.load_notebook(served).cells[0].source == "1"
+        cache.touch([entry.id])
+        listed = nbcache("-p", mount / ".nbcache", "cache", "list")
+        assert listed.exit_code == 0 and "a.ipynb" in listed.stdout
+        # what it cannot store is said read-only, never damaged
+        nb.cells[0].source = "2"
+        with pytest.raises(CacheDatabaseError) as info:
+            cache.add_notebook(nb, "b.ipynb", validate=False)
+        message = str(info.value)
+        assert "the cache is read-only" in message
+        assert "damaged" not in message and "nbcache clear" not in message
+        # nor is it wiped by `nbcache clear`
+        with pytest.raises(CacheDatabaseError, match="the cache is read-only"):
+            cache.clear()
+        assert [r.id for r in cache.list_records()] == [entry.id]
+    finally:
+        cache.close()
+
+
+def test_a_build_is_served_from_a_read_only_cache(
+    mount: Path, make_app, rootdir, tmp_path, monkeypatch
+) -> None:
+    from buildutil import build, copy_project, warnings
+
+    from sphinx_nbcache.sphinxext.state import close_stores
+
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    overrides = {"nbcache_path": str(mount / ".nbcache")}
+    build(make_app, project.src, confoverrides=overrides)
+    executed = project.executed()
+    assert "alpha" in executed
+    close_stores()
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    try:
+        shutil.rmtree(project.src / "_build")
+        app = build(make_app, project.src, confoverrides=overrides)
+        assert warnings(app) == []
+        assert project.executed() == []
+        assert "alpha says 42" in project.text("alpha")
+    finally:
+        close_stores()

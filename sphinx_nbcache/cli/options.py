@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -121,9 +122,26 @@ def cache_path(ctx: click.Context | None = None) -> Path:
 
 
 def cache_exists(path: Path) -> bool:
-    """Whether a cache database exists in ``path`` (read-only commands never create one)."""
+    """Whether a cache database exists in ``path`` (read-only commands never create one).
+
+    :raises click.ClickException: ``path`` is a file, or a folder given with ``-p`` or
+        ``$NBCACHE_PATH`` does not exist (a typo must not read as an empty cache).
+    """
     from sphinx_nbcache.engine.db import DB_NAME
 
+    if path.exists() and not path.is_dir():
+        raise click.ClickException(
+            f"{path.absolute()} is a file, not a cache folder; move it away or choose "
+            "another folder with -p/--cache-path"
+        )
+    chosen = click.get_current_context().meta.get(_META_KEY) is not None or bool(
+        os.environ.get(ENVVAR)
+    )
+    if chosen and not path.exists():
+        raise click.ClickException(
+            f"no cache in {path.absolute()}: the folder does not exist; check "
+            "-p/--cache-path (or $NBCACHE_PATH)"
+        )
     return (path / DB_NAME).exists()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,6 +151,8 @@ class Database:
         self.models = _make_models(self._db)
         self._pid: int | None = None
         self._ready = False
+        #: opened read-only, because the folder or the file cannot be written (see connect)
+        self.read_only = False
 
     # -- connection ------------------------------------------------------------------------
     def connect(self) -> pw.SqliteDatabase:
@@ -159,7 +162,15 @@ class Database:
             self._db = _reinit_after_fork(self._db, self.path)
             self._pid = None
         if self._pid is None:
-            self._db.init(str(self.path))
+            _refuse_truncated(self.path)
+            self.read_only = self.path.is_file() and _read_only(self.path)
+            if self.read_only:
+                # serve what it holds: WAL needs a writable -shm beside it, which a read-only
+                # folder cannot give; immutable=1 reads the file as it is, without locks
+                uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=ro&immutable=1"
+                self._db.init(uri, uri=True)
+            else:
+                self._db.init(str(self.path))
             try:
                 with _translate(self.path):
                     self._db.connect(reuse_if_open=True)
@@ -184,8 +195,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[pw.SqliteDatabase]:
-        """A ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on error."""
+        """A ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on error.
+
+        :raises CacheDatabaseError: the cache is read-only.
+        """
         db = self.connect()
+        if self.read_only:
+            raise CacheDatabaseError(f"{self.path}: cannot store anything; {READ_ONLY_HINT}")
         with _translate(self.path), db.atomic():
             yield db
 
@@ -198,6 +214,9 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
+        if self.read_only:
+            self._check_schema_read_only()
+            return
         self._check_schema()
         # WAL only now: a foreign database we refused must not be converted. The mode is
         # persistent, so once set there is nothing to do; it cannot run inside a transaction.
@@ -223,6 +242,25 @@ class Database:
                         f"{self.path}: database error (journal mode {mode}, not wal); {_BUSY}"
                     )
                 time.sleep(0.01)
+
+    def _check_schema_read_only(self) -> None:
+        """The checks of :meth:`_check_schema`, with nothing created or migrated."""
+        m = self.models
+        with _translate(self.path):
+            tables = set(self._db.get_tables())
+            meta = {row.key: row.value for row in m.Meta.select()} if "meta" in tables else {}
+        if meta.get("application") != APPLICATION:
+            raise CacheDatabaseError(
+                f"{self.path}: is not a sphinx-nbcache cache (and is read-only); "
+                "choose another cache folder"
+            )
+        version = int(meta.get("schema_version", "0"))
+        missing = {model._meta.table_name for model in m.all} - tables
+        if version != SCHEMA_VERSION or missing:
+            raise CacheDatabaseError(
+                f"{self.path}: has schema {version}, this sphinx-nbcache reads "
+                f"{SCHEMA_VERSION}, and cannot be upgraded; {READ_ONLY_HINT}"
+            )
 
     def _check_schema(self) -> None:
         m = self.models
@@ -275,6 +313,35 @@ def _reinit_after_fork(old: pw.SqliteDatabase, path: Path) -> pw.SqliteDatabase:
     return old
 
 
+#: a 0-byte database this old is not one being created by another process: it was truncated
+EMPTY_GRACE_SECONDS = 60
+
+
+def _refuse_truncated(path: Path) -> None:
+    """Refuse a database file left empty (disk full, a copy cut short, ``> nbcache.db``).
+
+    SQLite would take it for a new database and the records beside it would be lost for good.
+    A process that is creating the cache holds such a file only for a moment, hence the age.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    wal = path.with_name(path.name + "-wal")
+    if st.st_size or (wal.exists() and wal.stat().st_size):
+        return
+    if time.time() - st.st_mtime < EMPTY_GRACE_SECONDS:
+        return
+    raise CacheDatabaseError(
+        f"{path}: the database file is empty (0 bytes; truncated?), so the records of this "
+        "cache cannot be found; restore it from a copy, or run `nbcache clear` to start afresh"
+    )
+
+
+READ_ONLY_HINT = (
+    "the cache is read-only (its folder or database cannot be written); make it "
+    "writable, or set nbcache_path to a writable copy of it"
+)
 _BUSY = "another process holds the cache for too long; try again"
 
 
@@ -300,10 +367,7 @@ def _translate(path: Path) -> Iterator[None]:
             hint = _BUSY
         elif "readonly" in text or "read-only" in text or _read_only(path):
             # never "damaged" for these: `nbcache clear` would wipe a healthy cache
-            hint = (
-                "the cache is read-only (its folder or database cannot be written); make it "
-                "writable, or set nbcache_path to a writable copy of it"
-            )
+            hint = READ_ONLY_HINT
         else:
             hint = "the cache database is damaged; run `nbcache clear` to start afresh"
         raise CacheDatabaseError(f"{path}: database error ({text}); {hint}") from None

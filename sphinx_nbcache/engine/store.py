@@ -16,9 +16,11 @@ is gone are removed after the commit. Eviction (least recently accessed first) r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -30,7 +32,7 @@ from filelock import FileLock
 from nbformat import NotebookNode
 
 from . import hashing
-from .db import DB_NAME, Database
+from .db import DB_NAME, READ_ONLY_HINT, Database
 from .errors import (
     ArtefactError,
     CacheDatabaseError,
@@ -45,6 +47,20 @@ from .records import CacheEntry, FailureEntry, StagedEntry
 DEFAULT_CACHE_LIMIT = 1000
 NOTEBOOK_FILE = "notebook.ipynb"
 ARTEFACTS_DIR = "artefacts"
+#: a temporary or unreferenced folder untouched this long belongs to no live writer
+STALE_SECONDS = 15 * 60
+#: the names :meth:`NotebookCache.sweep` may remove: ours, nothing else
+_SWEPT_NAME = re.compile(r"(\.tmp-)?[0-9a-f]{32}")
+
+
+def _newest_mtime(folder: Path) -> float:
+    """The latest modification time in a folder tree (a writer may be filling a subfolder)."""
+    newest = 0.0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in [dirpath, *(os.path.join(dirpath, f) for f in files)]:
+            with contextlib.suppress(OSError):
+                newest = max(newest, os.stat(name, follow_symlinks=False).st_mtime)
+    return newest
 
 
 def default_cache_path() -> Path:
@@ -64,6 +80,7 @@ class NotebookCache:
         self.path = Path(path).absolute()
         self.root = Path(root).absolute() if root is not None else self.path.parent
         self._db: Database | None = None
+        self._swept = False  # stale temporary and orphan folders removed (once, on a write)
 
     def __repr__(self) -> str:
         return f"NotebookCache({str(self.path)!r})"
@@ -72,9 +89,30 @@ class NotebookCache:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._make_folder(self.path)
             self._db = Database(self.path / DB_NAME)
         return self._db
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the cache can only be read (it serves its records, stores nothing)."""
+        self.db.connect()
+        return self.db.read_only
+
+    def _make_folder(self, folder: Path) -> None:
+        """Create a folder of the cache; a file in its way is a one-line error, not a crash."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise CacheDatabaseError(
+                f"{folder}: is a file, not a cache folder; move it away or set nbcache_path "
+                "(-p/--cache-path) to another folder"
+            ) from None
+        except OSError as exc:
+            raise CacheDatabaseError(
+                f"{folder}: cannot create the cache folder ({exc.strerror or exc}); "
+                "set nbcache_path (-p/--cache-path) to a writable folder"
+            ) from None
 
     @property
     def models(self):
@@ -92,7 +130,7 @@ class NotebookCache:
         self.close()
 
     def _lock(self) -> FileLock:
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._make_folder(self.path)
         return FileLock(str(self.path / ".lock"))
 
     def execution_lock(self, uri: str) -> FileLock:
@@ -103,7 +141,7 @@ class NotebookCache:
         notebook, kept (a process waiting for it may hold it open).
         """
         folder = self.path / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
+        self._make_folder(folder)
         name = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:32]
         # not thread-local: the executing thread may not be the one that took it
         return FileLock(str(folder / f"{name}.lock"), thread_local=False)
@@ -269,6 +307,11 @@ class NotebookCache:
         self, kind: str, nb: NotebookNode, files: Mapping[str, Path], sub: str
     ) -> str:
         """Write a notebook (and files) into ``<kind>/<uuid>`` atomically; return the uuid."""
+        if self.read_only:
+            raise CacheDatabaseError(f"{self.path}: cannot store {kind}; {READ_ONLY_HINT}")
+        if not self._swept:
+            self._swept = True
+            self.sweep()
         name = uuid.uuid4().hex
         base = self.path / kind
         tmp = base / f".tmp-{name}"
@@ -282,6 +325,37 @@ class NotebookCache:
             remove_tree(tmp)
             raise
         return name
+
+    def sweep(self, older_than: float = STALE_SECONDS) -> list[Path]:
+        """Remove what killed writers and recreated databases leave behind; return it.
+
+        Under ``records/`` and ``failures/`` only: temporary folders (``.tmp-<uuid>``) and
+        record folders (``<uuid>``) that no row references, untouched for ``older_than``
+        seconds. The age keeps a concurrent writer's live folder (renamed into place just before
+        its row is committed) safe; anything else found there is left alone.
+        """
+        removed: list[Path] = []
+        deadline = time.time() - older_than
+        for kind, model in (
+            ("records", self.models.CacheRecord),
+            ("failures", self.models.Failure),
+        ):
+            base = self.path / kind
+            try:
+                entries = list(base.iterdir())
+            except OSError:
+                continue
+            candidates = [p for p in entries if _SWEPT_NAME.fullmatch(p.name) and p.is_dir()]
+            if not candidates:
+                continue
+            with self.db.read():
+                used = {row.folder for row in model.select(model.folder)}
+            for folder in candidates:
+                if folder.name in used or _newest_mtime(folder) > deadline:
+                    continue
+                remove_tree(folder)
+                removed.append(folder)
+        return removed
 
     def _remove_folders(self, kind: str, folders: Iterable[str]) -> None:
         for name in folders:
@@ -324,6 +398,8 @@ class NotebookCache:
 
         Look-up and mark happen in one transaction, so an eviction cannot come in between.
         """
+        if self.read_only:
+            return self.lookup(hashkey)  # served, not marked
         m = self.models
         with self.db.write():
             row = m.CacheRecord.get_or_none(hashkey=hashkey)
@@ -336,8 +412,8 @@ class NotebookCache:
     def touch(self, record_ids: Iterable[int]) -> None:
         """Mark records as accessed now, in one transaction."""
         ids = [int(i) for i in record_ids]
-        if not ids:
-            return
+        if not ids or self.read_only:
+            return  # a read-only cache serves its records without marking them
         m = self.models
         with self.db.write():
             m.CacheRecord.update(accessed=time.time()).where(m.CacheRecord.id.in_(ids)).execute()
@@ -593,7 +669,15 @@ class NotebookCache:
         its settings stay); a damaged one is deleted outright, which is the way out of it.
         """
         try:
+            read_only = self.read_only
+        except CacheDatabaseError:
+            read_only = False  # damaged: deleted below
+        if read_only:
+            # never wiped: a read-only cache is healthy, and its files may not be ours to delete
+            raise CacheDatabaseError(f"{self.path}: cannot clear it; {READ_ONLY_HINT}")
+        try:
             self._clear_rows()
+            self.sweep()  # and what no row referenced any more (a database recreated)
         except CacheDatabaseError:
             with self._lock():
                 self.close()

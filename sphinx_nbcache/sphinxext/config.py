@@ -409,6 +409,54 @@ def register(app: Sphinx) -> None:
         app.add_config_value(
             value.full_name, value.default, value.rebuild, types=frozenset(value.types)
         )
+    # at set-up, before anything reads a value: Sphinx converts an override on first read
+    convert_overrides(app.config)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def from_text(value: ConfigValue, received: Any) -> Any:
+    """Convert a ``sphinx-build -D name=text`` string to the value's type, as Sphinx converts
+    its own values; anything that does not convert is returned unchanged (and then refused).
+
+    Only values that cannot hold text are converted: a string is a string where ``str`` is
+    allowed. ``"none"`` is None where None is allowed; bools take 1/0, true/false, yes/no.
+    """
+    if not isinstance(received, str) or str in value.types:
+        return received
+    text = received.strip().lower()
+    if type(None) in value.types and text in ("none", ""):
+        return None
+    if bool in value.types:
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    for kind in (int, float):
+        if kind in value.types:
+            try:
+                return kind(text)
+            except ValueError:
+                pass
+    return received
+
+
+def convert_overrides(config: Config) -> None:
+    """Convert the ``-D`` texts of our values (see :func:`from_text`), before Sphinx does.
+
+    Sphinx converts a ``-D`` text by the default's type only: ``-D nbcache_jobs=4`` stays the
+    text ``'4'`` (the default is None), ``nbcache_timeout=2.5`` is refused (the default is an
+    int), ``-D nbcache_allow_errors=true`` too. An override that is not text is used as is.
+    """
+    overrides = getattr(config, "_overrides", None)
+    if not isinstance(overrides, dict):
+        return
+    for value in CONFIG_VALUES:
+        raw = overrides.get(value.full_name)
+        if isinstance(raw, str):
+            overrides[value.full_name] = from_text(value, raw)
 
 
 def validate(app: Sphinx, config: Config) -> None:
@@ -416,6 +464,10 @@ def validate(app: Sphinx, config: Config) -> None:
     errors = 0
     for value in CONFIG_VALUES:
         received = getattr(config, value.full_name)
+        if value.types == (bool,) and type(received) is int and received in (0, 1):
+            # an older Sphinx turns `-D name=1` for a bool value into the int 1
+            received = bool(received)
+            setattr(config, value.full_name, received)
         problem: str | None = None
         if not isinstance(received, value.types):
             expected = " or ".join("None" if t is type(None) else t.__name__ for t in value.types)
