@@ -20,11 +20,12 @@ def built(make_app, project):
 
 
 def _boxes(project, name):
-    return [" ".join(b.get_text(" ").split()) for b in project.page(name).select(".nbcache-failure")]
+    boxes = project.page(name).select(".nbcache-failure")
+    return [" ".join(box.get_text(" ").split()) for box in boxes]
 
 
 def test_timeout_box_at_the_failing_cell(built):
-    project, app = built
+    project, _ = built
     (box,) = _boxes(project, "slow")
     assert "This notebook was not executed completely: cell 4: the cell timed out after 1 s" in box
     # at the cell that timed out: after its code, before the next cell's

@@ -1,8 +1,9 @@
 """ANSI escape sequences (colours in tracebacks and logs): to HTML, or stripped.
 
 Only SGR sequences (``ESC [ ... m``) carry meaning for us; every other control sequence and
-control character is dropped. Classes follow nbconvert's names (``ansi-red-fg``, ``ansi-bold`` ...) so that existing
-themes' CSS applies; 256-colour and true-colour values become inline styles.
+control character is dropped. Classes follow nbconvert's names (``ansi-red-fg``,
+``ansi-bold`` ...) so that existing themes' CSS applies; 256-colour and true-colour values
+become inline styles.
 """
 
 from __future__ import annotations
