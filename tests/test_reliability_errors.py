@@ -131,3 +131,11 @@ def test_clean_controls(text, expected):
 def test_ansi_to_html_and_strip_drop_controls():
     assert ansi_to_html("\x1b[1mb\x07\x1b]0;t\x07\x1b[0m") == '<span class="ansi-bold">b</span>'
     assert strip_ansi("a\x08\x1b[31mb\x1b]2;x\x1b\\") == "ab"
+
+
+def test_dead_kernel_box_at_the_cell(built):
+    project, _ = built
+    (box,) = _boxes(project, "dies")
+    assert "This notebook was not executed completely: cell 3: the kernel died" in box
+    div = project.page("dies").select_one(".nbcache-failure")
+    assert "os._exit(1)" in div.find_previous(class_="nbcache-cell-code").get_text()
