@@ -139,3 +139,14 @@ def test_dead_kernel_box_at_the_cell(built):
     assert "This notebook was not executed completely: cell 3: the kernel died" in box
     div = project.page("dies").select_one(".nbcache-failure")
     assert "os._exit(1)" in div.find_previous(class_="nbcache-cell-code").get_text()
+
+
+def test_timeout_message_names_a_limit_set_elsewhere():
+    from nbclient.exceptions import CellTimeoutError
+
+    from sphinx_nbcache.engine.executor import _to_error
+
+    text = "A cell timed out while it was being executed, after 7 seconds.\nThe message was: x"
+    error = _to_error(CellTimeoutError(text), 2, "python3", None)
+    assert str(error).startswith("cell 3: the cell timed out after 7 s; raise nbcache_timeout")
+    assert "A cell timed out" not in str(error) and not error.traceback

@@ -367,6 +367,9 @@ def _to_error(
     if isinstance(exc, CellTimeoutError):
         # nbclient's text ("A cell timed out while it was being executed, after ...") is
         # neither added nor kept as the traceback: the sentence says it all
+        if not timeout:  # a limit from elsewhere (cell metadata): nbclient's text names it
+            found = re.search(r"after (\d+(?:\.\d+)?) seconds", str(exc))
+            timeout = float(found.group(1)) if found else None
         limit = f" after {timeout:g} s" if timeout else ""
         return ExecutionError(
             f"{cell}the cell timed out{limit}; raise nbcache_timeout in conf.py (or "
