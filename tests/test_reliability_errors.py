@@ -47,7 +47,8 @@ def test_missing_kernel_and_unreadable_boxes_at_the_top(built):
     assert page.select_one(".nbcache-failure").find_previous(class_="nbcache-cell") is None
     (box,) = _boxes(project, "unreadable")
     assert box.startswith("Error This notebook could not be read:")
-    assert "invalid JSON at line 4" in box
+    assert "This notebook could not be read: invalid JSON at line 4" in box
+    assert str(project.src) not in box
 
 
 def test_no_box_where_the_traceback_is_shown(built):

@@ -98,4 +98,6 @@ def unreadable_page(
         "status": "failed",
         "error": reason,
     }
-    _insert_at_top(document, failure_box(f"This notebook could not be read: {reason}"))
+    # the page names no path of the machine that built it
+    shown = reason.removeprefix(f"{env.doc2path(docname)}: ")
+    _insert_at_top(document, failure_box(f"This notebook could not be read: {shown}"))
