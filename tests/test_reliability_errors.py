@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from buildutil import build, copy_project, warnings
+from buildutil import build, copy_project, warnings, write_later
 
 from sphinx_nbcache.engine.ansi import clean_controls
 from sphinx_nbcache.sphinxext.rendering.ansi import ansi_to_html, strip_ansi
@@ -69,8 +69,15 @@ def test_unreadable_notebooks_in_the_report_with_a_line(make_app, built):
     # located at the line the JSON error names
     assert "unreadable.ipynb:4: WARNING:" in warning, warning
     # still in the report when the next build does not read it again
+    write_later(project.src / "slow.ipynb", (project.src / "slow.ipynb").read_text())
+    project.executed()
     app = build(make_app, project.src)
     assert project.report()["unreadable"]["status"] == "failed"
+    # a remembered failure, read again, keeps its box
+    assert project.executed() == []
+    assert "remembered" in " ".join(w for w in warnings(app) if "slow.ipynb" in w)
+    (box,) = _boxes(project, "slow")
+    assert "cell 4: the cell timed out after 1 s" in box
 
 
 def test_timeout_warning_is_one_sentence(built):
