@@ -143,4 +143,5 @@ def test_unreadable_notebook_warns(app):
     ours = [line for line in warnings_of(app) if "bad.ipynb" in line]
     assert len(ours) == 1
     assert ours[0].endswith("[nbcache.exec]")
-    assert ours[0].startswith("SRC/bad.ipynb: WARNING: SRC/bad.ipynb: invalid JSON at line 1")
+    # located at the line the JSON error names
+    assert ours[0].startswith("SRC/bad.ipynb:1: WARNING: SRC/bad.ipynb: invalid JSON at line 1")

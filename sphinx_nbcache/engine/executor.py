@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import logging
 import os
+import re
 import tempfile
 import time
 from asyncio import CancelledError
@@ -272,7 +273,9 @@ async def async_execute_notebook(
             if not timed_out and isinstance(exc, (KeyboardInterrupt, SystemExit, CancelledError)):
                 raise
             fault = asyncio.TimeoutError() if timed_out else exc
-            result.error = _to_error(fault, current.get("index"), kernel, notebook_timeout, nb=nb)
+            result.error = _to_error(
+                fault, current.get("index"), kernel, notebook_timeout, nb=nb, timeout=timeout
+            )
             if not timed_out and not isinstance(exc, (CellExecutionError, CellTimeoutError)):
                 # the kernel died or never started: its own output is the only account
                 _add_kernel_log(result.error, log)
@@ -333,12 +336,27 @@ def _to_error(
     notebook_timeout: float | None,
     *,
     nb: NotebookNode | None = None,
+    timeout: float | None = None,
 ) -> ExecutionError:
+    """The failure ``exc`` as one sentence naming the cell and what to do.
+
+    :param index: the failing cell's index in ``nb.cells``, if a cell was running.
+    :param timeout: the per-cell limit in force, named in a timeout's message.
+    """
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     cell = f"cell {index + 1}: " if index is not None else ""
     if isinstance(exc, CellExecutionError):
+        _trim_kernel_frames(nb, index)
+        if exc.ename == "StdinNotImplementedError":
+            # the kernel's own frames say nothing the user can act on
+            return ExecutionError(
+                f"{cell}input() is not available when a notebook executes in a build",
+                cell_index=index,
+                traceback=_kernel_traceback(nb, index),
+                ename=exc.ename,
+            )
         summary = f"{exc.ename}: {exc.evalue}".strip(": ")
         return ExecutionError(
             f"{cell}{summary}",
@@ -347,10 +365,16 @@ def _to_error(
             ename=exc.ename,
         )
     if isinstance(exc, CellTimeoutError):
+        # nbclient's text ("A cell timed out while it was being executed, after ...") is
+        # neither added nor kept as the traceback: the sentence says it all
+        if not timeout:  # a limit from elsewhere (cell metadata): nbclient's text names it
+            found = re.search(r"after (\d+(?:\.\d+)?) seconds", str(exc))
+            timeout = float(found.group(1)) if found else None
+        limit = f" after {timeout:g} s" if timeout else ""
         return ExecutionError(
-            f"{cell}timed out ({exc}); raise the timeout or make the cell faster",
+            f"{cell}the cell timed out{limit}; raise nbcache_timeout in conf.py (or "
+            '"timeout" under "nbcache" in the notebook metadata) or make the cell faster',
             cell_index=index,
-            traceback=str(exc),
             ename="CellTimeoutError",
         )
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) and notebook_timeout:
@@ -395,6 +419,22 @@ def _add_kernel_log(error: ExecutionError, log: IO[bytes]) -> None:
     error.traceback = "\n".join(
         part for part in (error.traceback, f"the kernel process printed:\n{tail}") if part
     )
+
+
+def _is_kernel_frame(entry: str) -> bool:
+    """Whether a traceback entry is a frame of the kernel's own code (ipykernel)."""
+    text = strip_ansi(entry).lstrip()
+    return text.startswith("File ") and re.search(r"[\\/]ipykernel[\\/]", text) is not None
+
+
+def _trim_kernel_frames(nb: NotebookNode | None, index: int | None) -> None:
+    """Drop the kernel's frames from the failed cell's error output (``input()`` ends in
+    ipykernel's ``raw_input``): the page and the warning show the user's frames only."""
+    if nb is None or index is None:
+        return
+    for out in nb.cells[index].get("outputs", []):
+        if out.get("output_type") == "error":
+            out["traceback"] = [e for e in out.get("traceback", []) if not _is_kernel_frame(e)]
 
 
 def _kernel_traceback(nb: NotebookNode | None, index: int | None) -> str:

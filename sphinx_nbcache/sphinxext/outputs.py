@@ -14,6 +14,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.engine.ansi import clean_controls
 from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.hashing import code_cells, key_inputs, normalise_source
 
@@ -96,8 +97,41 @@ def _without_outputs(nb: NotebookNode) -> NotebookNode:
     return bare
 
 
+def _clean(text: Any) -> Any:
+    if isinstance(text, list):
+        text = "".join(str(part) for part in text)
+    return clean_controls(text) if isinstance(text, str) else text
+
+
+def clean_text_outputs(nb: NotebookNode) -> NotebookNode:
+    """``nb`` (changed in place) without control characters in its text outputs.
+
+    A bell, a backspace or a terminal title (``ESC ] 0; ... BEL``) printed by a cell would
+    reach the page as invisible or invalid characters; colours (SGR sequences) stay.
+    """
+    for _, cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "stream" and "text" in out:
+                out["text"] = _clean(out["text"])
+            elif kind == "error":
+                out["traceback"] = [_clean(line) for line in out.get("traceback", [])]
+                out["evalue"] = _clean(out.get("evalue", ""))
+            elif isinstance(out.get("data"), dict) and "text/plain" in out["data"]:
+                out["data"]["text/plain"] = _clean(out["data"]["text/plain"])
+    return nb
+
+
 def notebook_for_rendering(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
     """The notebook to render for ``docname``: the source ``nb`` with outputs filled in.
+
+    Text outputs are cleaned of control characters (:func:`clean_text_outputs`).
+    """
+    return clean_text_outputs(_with_outputs(env, docname, nb))
+
+
+def _with_outputs(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
+    """The source ``nb`` with the outputs of its run filled in.
 
     Outputs are only ever those of the code being rendered: a notebook saved after the build
     planned it (while its kernel ran, say) is shown without outputs, and its document is

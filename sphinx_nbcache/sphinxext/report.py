@@ -32,10 +32,11 @@ def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
     state = env_state(env)
     this_build = state.outcomes
     rows = []
-    for docname in sorted(state.data):
+    # an unreadable notebook has an outcome but may have no data of its own yet
+    for docname in sorted(set(state.data) | set(this_build)):
         if docname not in env.found_docs:
             continue
-        row = dict(state.data[docname])
+        row = dict(state.data.get(docname, {}))
         if docname in this_build:
             row = {k: v for k, v in this_build[docname].items() if k != "traceback"}
         elif row.get("status") == "executed":

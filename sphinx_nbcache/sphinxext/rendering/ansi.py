@@ -1,19 +1,26 @@
 """ANSI escape sequences (colours in tracebacks and logs): to HTML, or stripped.
 
-Only SGR sequences (``ESC [ ... m``) carry meaning for us; every other control sequence is
-dropped. Classes follow nbconvert's names (``ansi-red-fg``, ``ansi-bold`` ...) so that existing
-themes' CSS applies; 256-colour and true-colour values become inline styles.
+Only SGR sequences (``ESC [ ... m``) carry meaning for us; every other control sequence and
+control character is dropped. Classes follow nbconvert's names (``ansi-red-fg``,
+``ansi-bold`` ...) so that existing themes' CSS applies; 256-colour and true-colour values
+become inline styles.
 """
 
 from __future__ import annotations
 
 import html
 
-from sphinx_nbcache.engine.ansi import ESCAPE, strip_ansi
+from sphinx_nbcache.engine.ansi import ESCAPE, clean_controls
+from sphinx_nbcache.engine.ansi import strip_ansi as _strip_escapes
 
 __all__ = ["ansi_to_html", "has_ansi", "strip_ansi"]
 
 _COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without escape sequences or control characters (for builders other than HTML)."""
+    return _strip_escapes(clean_controls(text))
 
 
 def has_ansi(text: str) -> bool:
@@ -135,6 +142,7 @@ def ansi_to_html(text: str) -> str:
     The result is meant for the inside of a ``<pre>``; spans never cross an escape sequence,
     so the markup is always balanced.
     """
+    text = clean_controls(text)
     out: list[str] = []
     style = _Style()
     pos = 0

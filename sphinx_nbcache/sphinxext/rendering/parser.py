@@ -12,6 +12,7 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.errors import NotebookReadError
 from sphinx_nbcache.engine.reader import read_notebook_text
 
+from ..failures import add_failure_box, unreadable_page
 from ..gallery import collect_thumbnail
 from ..glue.page import take_page_values, with_eval_cells
 from ..mystnb_roles import note_notebook_metadata
@@ -46,10 +47,9 @@ class NotebookParser(MystParser):
         try:
             nb = read_notebook_text(inputstring, fmt, source=str(path))
         except NotebookReadError as exc:
-            # an unreadable notebook is a failed notebook: one switch (nbcache.exec) for all
-            logger.warning(str(exc), type="nbcache", subtype="exec", location=env.docname)
             # an empty page, set up as myst sets up every page (its transforms expect it)
             super().parse("", document)
+            unreadable_page(env, env.docname, document, str(exc))  # warned, with a box
             return
         # glue/eval: generated eval cells in (to pair with the record), values out of the outputs
         nb = notebook_for_rendering(env, env.docname, with_eval_cells(env, env.docname, nb))
@@ -81,6 +81,7 @@ class NotebookParser(MystParser):
         add_text(document, env, "prolog")
         md.renderer.render(tokens, md.options, md_env)
         add_text(document, env, "epilog")
+        add_failure_box(env, env.docname, document, nb)  # timeouts, kernels: say what failed
         state = widget_state(nb)
         if state is not None:
             document += state_node(state)
