@@ -192,7 +192,7 @@ def _restore_artefacts(store: NotebookCache, plan: Plan) -> None:
     entry, folder = plan.entry, plan.path.parent
     damaged = f"the record is damaged: run `nbcache cache remove {entry.id}` and build again"
     for rel in entry.artefacts:
-        problem = _artefact_problem(folder, rel)
+        problem = _artefact_problem(folder, rel, damaged)
         if problem is None:
             try:
                 data = safe_join(store.artefact_dir(entry), rel).read_bytes()
@@ -210,21 +210,21 @@ def _restore_artefacts(store: NotebookCache, plan: Plan) -> None:
             logger.warning(
                 "artefact %r is not restored: %s",
                 rel,
-                problem.replace("{damaged}", damaged),
+                problem,
                 type="nbcache",
                 subtype="artefact",
                 location=plan.docname,
             )
 
 
-def _artefact_problem(folder: Path, rel: object) -> str | None:
+def _artefact_problem(folder: Path, rel: object, damaged: str) -> str | None:
     """Why a record's artefact path cannot be restored into ``folder``, or ``None``."""
     try:
         if not isinstance(rel, str) or "\x00" in rel:
             raise ArtefactError(rel)
         safe_join(folder, rel)
     except ArtefactError:
-        return "it is not a relative path inside the notebook's folder; {damaged}"
+        return f"it is not a relative path inside the notebook's folder; {damaged}"
     try:
         relative_inside(folder / rel, folder)  # resolves links before checking
     except ArtefactError:
