@@ -89,6 +89,7 @@ def test_cell_tags_and_metadata():
         ["hide-input"],
         None,
     ]
+    assert nb.cells[1].metadata == {"tags": "hide-input", "mystnb": 1, "nbsphinx": "shown"}
     assert inspect_notebook(_nb({}, {"tags": ["raises-exception", "hide-cell"]}))[1] == []
 
 

@@ -194,13 +194,33 @@ def _check_cell(index: int, cell: Any, problems: list[str]) -> None:
         del metadata["nbsphinx"]
 
 
+def _metadata_copy(nb: NotebookNode) -> NotebookNode:
+    """A copy of ``nb`` whose metadata (the notebook's, each cell's) may be changed freely.
+
+    Sources and outputs are shared with ``nb``, not copied: they may be large, and nothing
+    here changes them.
+    """
+    out = NotebookNode(nb)
+    out["metadata"] = copy.deepcopy(nb.get("metadata"))
+    cells = []
+    for cell in nb.get("cells") or []:
+        if isinstance(cell, Mapping):
+            cell = NotebookNode(cell)
+            if "metadata" in cell:
+                cell["metadata"] = copy.deepcopy(cell["metadata"])
+        cells.append(cell)
+    out["cells"] = cells
+    return out
+
+
 def inspect_notebook(nb: NotebookNode) -> tuple[NotebookNode, list[str]]:
     """A copy of ``nb`` without metadata values of a wrong shape, and what was wrong.
 
     Each message names the value, what is expected and (for a cell) the cell, counted from 1.
     Execution settings' values are checked by :func:`setting_problem` (``settings.py``).
+    ``nb`` itself is left as it is.
     """
-    nb = copy.deepcopy(nb)
+    nb = _metadata_copy(nb)
     problems: list[str] = []
     metadata = nb.get("metadata")
     if not isinstance(metadata, dict):

@@ -6,6 +6,7 @@ status``, so that both give the same verdict and the same reason. Nothing here e
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import glob
 import hashlib
@@ -198,7 +199,9 @@ class Planner:
         if mode == "auto" and has_outputs(source_nb):
             plan.status, plan.reason = OFF, "has stored outputs (execution mode auto)"
             return plan
-        nb = checked  # a copy: the kernel runs no ill-shaped metadata either (nbclient reads tags)
+        # the kernel runs no ill-shaped metadata either (nbclient reads tags); a deep copy, as
+        # the run and add_eval_cells may change cells
+        nb = copy.deepcopy(checked)
         kernel = kernel_name(config, settings, nb.metadata)
         spec = dict(nb.metadata.get("kernelspec") or {})
         spec["name"] = kernel
