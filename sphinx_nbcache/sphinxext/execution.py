@@ -184,34 +184,55 @@ def _restore_artefacts(store: NotebookCache, plan: Plan) -> None:
     """Put a cached notebook's artefacts in its folder, as executing it would have.
 
     Never outside it: a stored path reached through a symbolic link to elsewhere (a folder
-    of a fresh clone that is a link, say) is refused with a warning.
+    of a fresh clone that is a link, say) is refused with a warning. So is a stored path that
+    is not a relative path inside the folder (a damaged record): one warning located at the
+    notebook, its other artefacts and the other notebooks unaffected.
     """
     assert plan.entry is not None
-    folder = plan.path.parent
-    for rel in plan.entry.artefacts:
-        try:
+    entry, folder = plan.entry, plan.path.parent
+    damaged = f"the record is damaged: run `nbcache cache remove {entry.id}` and build again"
+    for rel in entry.artefacts:
+        problem = _artefact_problem(folder, rel, damaged)
+        if problem is None:
+            try:
+                data = safe_join(store.artefact_dir(entry), rel).read_bytes()
+            except OSError:
+                problem = f"it is not in the record's files; {damaged}"
+        if problem is None:
             target = safe_join(folder, rel)
-            relative_inside(target, folder)  # resolves links before checking
-        except ArtefactError:
+            unchanged = target.is_file() and target.stat().st_size == len(data)
+            try:
+                if not (unchanged and target.read_bytes() == data):
+                    atomic_write_bytes(target, data)
+            except OSError as exc:
+                problem = f"{target} cannot be written: {exc.strerror or exc}"
+        if problem is not None:
             logger.warning(
-                "artefact '%s' is not restored: %s resolves to %s, outside the notebook's "
-                "folder (a symbolic link?); remove the link or make it a folder",
+                "artefact %r is not restored: %s",
                 rel,
-                folder / rel,
-                (folder / rel).resolve(),
+                problem,
                 type="nbcache",
                 subtype="artefact",
                 location=plan.docname,
             )
-            continue
-        stored = store.artefact_path(plan.entry, rel)
-        try:
-            data = stored.read_bytes()
-        except OSError:
-            continue
-        unchanged = target.is_file() and target.stat().st_size == len(data)
-        if not (unchanged and target.read_bytes() == data):
-            atomic_write_bytes(target, data)
+
+
+def _artefact_problem(folder: Path, rel: object, damaged: str) -> str | None:
+    """Why a record's artefact path cannot be restored into ``folder``, or ``None``."""
+    try:
+        if not isinstance(rel, str) or "\x00" in rel:
+            raise ArtefactError(rel)
+        safe_join(folder, rel)
+    except ArtefactError:
+        return f"it is not a relative path inside the notebook's folder; {damaged}"
+    try:
+        relative_inside(folder / rel, folder)  # resolves links before checking
+    except ArtefactError:
+        return (
+            f"{folder / rel} resolves to {(folder / rel).resolve()}, outside the notebook's "
+            "folder (a symbolic link?); remove the link or make it a folder"
+        )
+    return None
 
 
 def _execute(

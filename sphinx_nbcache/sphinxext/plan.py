@@ -34,6 +34,7 @@ from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 from sphinx_nbcache.engine.inline import add_eval_cells
 
+from .metadata_checks import inspect_notebook
 from .settings import NotebookSettings, kernel_name, notebook_settings
 from .sources import notebook_format
 
@@ -183,7 +184,10 @@ class Planner:
         except NotebookReadError as exc:
             plan.status, plan.error, plan.reason = FAILED, str(exc), "unreadable"
             return plan
-        settings, plan.problems = notebook_settings(config, source_nb.metadata, plan.relpath)
+        # settings and declared dependencies are read from a copy without ill-shaped values
+        checked, plan.problems = inspect_notebook(source_nb)
+        settings, problems = notebook_settings(config, checked.metadata, plan.relpath)
+        plan.problems += problems
         plan.settings = settings
         if settings.excluded:
             plan.status, plan.reason = EXCLUDED, "matches nbcache_exclude_patterns"
@@ -195,7 +199,9 @@ class Planner:
         if mode == "auto" and has_outputs(source_nb):
             plan.status, plan.reason = OFF, "has stored outputs (execution mode auto)"
             return plan
-        nb = copy.deepcopy(source_nb)
+        # the kernel runs no ill-shaped metadata either (nbclient reads tags); a deep copy, as
+        # the run and add_eval_cells may change cells
+        nb = copy.deepcopy(checked)
         kernel = kernel_name(config, settings, nb.metadata)
         spec = dict(nb.metadata.get("kernelspec") or {})
         spec["name"] = kernel
@@ -204,8 +210,7 @@ class Planner:
         if mode == "inline":  # {eval} expressions become generated code cells (keyed, stored)
             nb = add_eval_cells(nb, config.nbcache_eval_name_regex)
         plan.nb = nb
-        declared = (nb.metadata.get("nbcache") or {}).get("dependencies") or []
-        plan.declared = [d for d in declared if isinstance(d, str)]
+        plan.declared = list(checked.metadata.get("nbcache", {}).get("dependencies") or [])
         extra = self.key_extra(plan.relpath, path.parent, plan.declared)
         plan.inputs = key_inputs(nb, default_kernel=config.nbcache_kernel, extra=extra)
         if mode == "force":

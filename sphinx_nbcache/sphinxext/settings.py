@@ -14,10 +14,8 @@ from typing import Any
 
 from sphinx.config import Config
 
-from .config import EXECUTION_MODES
-
-#: nbsphinx's ``execute`` values in our modes
-_NBSPHINX_EXECUTE = {"never": "off", "always": "force", "auto": "auto"}
+from .metadata_checks import NBSPHINX_EXECUTE as _NBSPHINX_EXECUTE
+from .metadata_checks import setting_problem
 
 
 @dataclass(frozen=True)
@@ -72,31 +70,21 @@ def _overrides(metadata: Mapping[str, Any]) -> dict[str, Any]:
 def notebook_settings(
     config: Config, metadata: Mapping[str, Any], relpath: str
 ) -> tuple[NotebookSettings, list[str]]:
-    """The settings of one notebook, and a list of problems with its metadata.
+    """The settings of one notebook, and a list of problems with its settings' values.
+
+    The shapes of the metadata around them are checked by ``metadata_checks``.
 
     :param relpath: the source path relative to the source folder (POSIX), for exclusion.
     """
     settings = _from_conf(config)
     problems: list[str] = []
     for key, value in _overrides(metadata).items():
-        if key == "execution_mode" and value not in EXECUTION_MODES:
-            problems.append(
-                f"execution_mode {value!r} in the notebook metadata is not one of "
-                + ", ".join(EXECUTION_MODES)
-            )
+        problem = setting_problem(key, value)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if key in ("timeout", "notebook_timeout") and value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(f"{key} {value!r} in the notebook metadata is not a number")
-                continue
-            if value <= 0:  # nbsphinx and myst-nb use -1 for "no limit"
-                value = None
-        if key == "allow_errors" and not isinstance(value, bool):
-            problems.append(f"allow_errors {value!r} in the notebook metadata is not true/false")
-            continue
-        if key == "kernel" and not isinstance(value, str):
-            problems.append(f"kernel {value!r} in the notebook metadata is not a kernel name")
-            continue
+        if key in ("timeout", "notebook_timeout") and value is not None and value <= 0:
+            value = None  # nbsphinx and myst-nb use -1 for "no limit"
         settings = replace(settings, **{key: value})
     if any(fnmatch.fnmatch(relpath, pattern) for pattern in config.nbcache_exclude_patterns):
         settings = replace(settings, excluded=True)

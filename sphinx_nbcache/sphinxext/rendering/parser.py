@@ -15,6 +15,7 @@ from sphinx_nbcache.engine.reader import read_notebook_text
 from ..failures import add_failure_box, unreadable_page
 from ..gallery import collect_thumbnail
 from ..glue.page import take_page_values, with_eval_cells
+from ..metadata_checks import cleaned
 from ..mystnb_roles import note_notebook_metadata
 from ..outputs import notebook_for_rendering
 from ..sources import FILETYPE, notebook_format
@@ -51,6 +52,7 @@ class NotebookParser(MystParser):
             super().parse("", document)
             unreadable_page(env, env.docname, document, str(exc))  # warned, with a box
             return
+        nb = cleaned(nb)  # no ill-shaped metadata reaches the renderer (the plan warned)
         # glue/eval: generated eval cells in (to pair with the record), values out of the outputs
         nb = notebook_for_rendering(env, env.docname, with_eval_cells(env, env.docname, nb))
         nb = take_page_values(env, env.docname, nb)
