@@ -167,7 +167,7 @@ def _check_tags(where: str, metadata: dict[str, Any], problems: list[str]) -> No
 
 def _check_cell(index: int, cell: Any, problems: list[str]) -> None:
     where = f"cell {index + 1}"
-    if not isinstance(cell, Mapping):
+    if not isinstance(cell, dict):  # NotebookNode is a dict
         return  # nbformat's reader refuses such notebooks before we see them
     metadata = cell.get("metadata")
     if metadata is None:
