@@ -72,3 +72,18 @@ def test_mystnb_project(app):
     assert app.env.metadata["sub/nb"]["kernelspec"]["name"] == "some-conda-kernel"
     assert "kernelspec" in app.env.metadata["old"]
     assert "kernelspec" not in app.env.metadata["plain"]
+
+
+@pytest.mark.sphinx("html", testroot="mystnb-orphan", srcdir="mystnb-orphan-html")
+def test_mystnb_orphan_notebook_and_suppressed_types(app):
+    """MyST-NB's docs: a notebook with top-level ``orphan: true`` in no toctree, and
+    ``suppress_warnings = ["mystnb.unknown_mime_type"]`` for plotly/bokeh outputs, and
+    the summary of a folded output."""
+    app.build()
+    warnings = [line for line in strip_ansi(app.warning.getvalue()).splitlines() if line.strip()]
+    assert warnings == []
+    assert app.env.metadata["orphan"]["orphan"] is True
+    assert "nbcache.mime" in app.config.suppress_warnings
+    folded = page(app, "orphan").select_one("details")
+    assert folded.summary.get_text() == "Show code cell output"  # MyST-NB's words
+    assert "2" in folded.select_one("div.cell_output").get_text()

@@ -52,7 +52,10 @@ def test_glued_values_are_pasted(make_app, project):
     # pasted from the other notebook, by path
     assert _pasted(project) == ["3.142"]
     paster = project.text("paster")
-    assert "pasted greeting: \u2018hello glue\u2019" in paster  # smart quotes
+    # from another notebook: straight quotes, as MyST-NB pastes it (after smart quotes ran);
+    # on its own page: curly quotes, as MyST-NB's too
+    assert "pasted greeting: 'hello glue'" in paster
+    assert "Greeting: \u2018hello glue\u2019" in project.text("source")
     assert "paster's own output" in paster
     assert len(project.page("paster").find_all("img")) == 1
 
@@ -165,3 +168,22 @@ def test_format_specs(text, spec, expected):
     from sphinx_nbcache.sphinxext.glue.render import format_plain_text
 
     assert format_plain_text(text, spec) == expected
+
+
+@pytest.mark.sphinx("html", testroot="glue-widget", srcdir="glue-widget-html")
+def test_widget_pasted_inline_where_its_state_is(app):
+    """A glued (or eval'd) widget inline is its view, as MyST-NB pastes it, when the page holds
+    the widget's state; without it, its ``text/plain``."""
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    app.build()
+    assert warnings(app) == []
+    html = (Path(app.outdir) / "widget.html").read_text("utf-8")
+    pasted = BeautifulSoup(html, "html.parser").select("p .nbcache-pasted")
+    assert len(pasted) == 2
+    view = pasted[0].select_one('script[type="application/vnd.jupyter.widget-view+json"]')
+    assert view is not None and '"model-5"' in view.get_text()
+    assert pasted[1].get_text(strip=True) == "IntSlider(value=7)"
+    assert "html-manager" in html  # the page loads the widget manager

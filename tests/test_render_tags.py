@@ -51,7 +51,7 @@ def test_html(app):
     assert hidden.select_one("div.nbcache-cell-input")
     assert cells["hide-input"].select_one(":scope > div.nbcache-cell-output")
     hidden = cells["hide-output"].select_one("details.nbcache-collapsible")
-    assert hidden.summary.get_text() == "Show code cell outputs"
+    assert hidden.summary.get_text() == "Show code cell output"  # MyST-NB's words
     assert hidden.select_one("div.nbcache-cell-output")
     assert "tag_raises-exception" in cells["raises"]["class"]
 

@@ -97,8 +97,31 @@ PEER_VALUES.update(
 )
 
 
+#: MyST-NB's warning types -> ours, so that its ``suppress_warnings`` entries keep applying
+MYSTNB_WARNING_TYPES: dict[str, str] = {
+    "mystnb": "nbcache",
+    "mystnb.unknown_mime_type": "nbcache.mime",
+    "mystnb.mime": "nbcache.mime",
+    "mystnb.glue": "nbcache.glue",
+    "mystnb.eval": "nbcache.eval",
+    "mystnb.exec": "nbcache.exec",
+    "mystnb.output": "nbcache.output",
+}
+
+
+def adopt_mystnb_suppressions(config: Config) -> None:
+    """Add our warning type for each of MyST-NB's in ``suppress_warnings``."""
+    entries = list(config.suppress_warnings or ())
+    added = [MYSTNB_WARNING_TYPES[e] for e in entries if e in MYSTNB_WARNING_TYPES]
+    added = [e for e in dict.fromkeys(added) if e not in entries]
+    if added:
+        config.suppress_warnings = entries + added
+        logger.info("nbcache: suppress_warnings += %r (from MyST-NB's types)", added)
+
+
 def adopt_peer_values(app: Sphinx, config: Config) -> None:
     """``config-inited`` (before validation): take over the peers' values not overridden."""
+    adopt_mystnb_suppressions(config)
     raw = conf_py_values(config)
     for peer, (ours, convert) in PEER_VALUES.items():
         name = "nbcache_" + ours

@@ -33,6 +33,8 @@ from .report import ExecutionTableDirective
 #: MyST-NB's folder of executed notebooks, beside the output folder
 OUTPUT_FOLDER = "jupyter_execute"
 _FOLDER_ATTR = "nbcache_jupyter_execute"
+#: Sphinx's file-wide metadata fields that a notebook's top-level metadata can set
+SPHINX_FILE_FIELDS = ("orphan", "nosearch", "tocdepth")
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,11 @@ def note_notebook_metadata(env: BuildEnvironment, nb: NotebookNode) -> None:
     for key in ("kernelspec", "jupytext"):
         if isinstance(nb.metadata.get(key), Mapping):
             page.setdefault(key, dict(nb.metadata[key]))
+    # Sphinx's file-wide fields at the notebook's top level, which MyST-NB passes on as front
+    # matter: `orphan: true` keeps a notebook out of the "not in any toctree" warning
+    for key in SPHINX_FILE_FIELDS:
+        if key in nb.metadata and not isinstance(nb.metadata[key], (Mapping, list)):
+            page.setdefault(key, nb.metadata[key])
     path = executed_notebook_path(env, env.docname)
     if path is not None:
         try:

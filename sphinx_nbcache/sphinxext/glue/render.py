@@ -16,7 +16,7 @@ from docutils import nodes
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from ..rendering import images
+from ..rendering import images, widgets
 from ..rendering.mime import KNOWN_TYPES
 from ..rendering.nodes import MimeBundle, MimeOption
 from ..rendering.outputs import latex_as_math, render_bundle
@@ -148,9 +148,26 @@ def _inline_option(
             ctx.warn(str(exc), "mime", line)
             return None
         option += ctx.image(mime, data, metadata, line)
-    else:  # javascript and widget views have no inline form
+    elif mime == widgets.WIDGET_VIEW:
+        # a widget inline, as MyST-NB pastes it, where the page holds the notebook's state
+        if not _has_widget_model(ctx, content):
+            return None
+        option += widgets.view_node(content)
+        option["formats"] = ["html"]
+    else:  # javascript has no inline form
         return None
     return option
+
+
+def _has_widget_model(ctx: PasteContext, view: Any) -> bool:
+    """Whether the page's notebook saved the state of the view's widget (it renders only then).
+
+    A widget pasted from another notebook has its state there: its ``text/plain`` is shown.
+    """
+    nb = getattr(ctx.renderer, "notebook", None)
+    state = widgets.widget_state(nb) if nb is not None else None
+    model = view.get("model_id") if isinstance(view, Mapping) else None
+    return state is not None and model in state["state"]
 
 
 _WRAPPED = re.compile(r"^[A-Za-z_][\w.]*\((.*)\)$", re.DOTALL)

@@ -24,7 +24,21 @@ class PasteAnyRole(_PasteRole):
         value = glued_value(self.env, self.text, self.lineno)
         if value is None:
             return [], []
-        return list(inline(self.context(), value, self.lineno)), []
+        pasted = list(inline(self.context(), value, self.lineno))
+        if split_reference(self.text)[0] is not None:
+            _keep_quotes(pasted)
+        return pasted, []
+
+
+def _keep_quotes(pasted: list[nodes.Node]) -> None:
+    """A value from another notebook keeps its straight quotes (``'text'``), as in MyST-NB.
+
+    MyST-NB pastes such values after Sphinx's smart quotes have run; values of the page itself
+    are pasted before, and get curly quotes there as here.
+    """
+    for node in pasted:
+        if isinstance(node, nodes.Element):
+            node["support_smartquotes"] = False
 
 
 class PasteTextRole(_PasteRole):
@@ -50,6 +64,8 @@ class PasteTextRole(_PasteRole):
             return [], []
         node = nodes.inline(text, text, classes=["pasted-text"])
         self.set_source_info(node)
+        if path is not None:
+            _keep_quotes([node])
         return [node], []
 
 

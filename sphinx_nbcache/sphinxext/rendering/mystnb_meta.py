@@ -35,6 +35,9 @@ _OPTIONS: dict[str, tuple[str, str, str]] = {
     "output_stderr": ("output_stderr", "output_stderr", "output_stderr"),
 }
 
+#: our names of a cell's parts -> MyST-NB's ``{type}`` in ``code_prompt_show``
+_PROMPT_TYPES = {"outputs": "output"}
+
 #: image options copied onto image nodes, as the image directive has them
 _IMAGE_KEYS = ("width", "height", "scale", "alt", "align")
 
@@ -100,10 +103,13 @@ def cell_classes(look: CellLook) -> list[str]:
 
 
 def prompt(look: CellLook, part: str) -> str:
-    """The summary of a folded part: ``source``, ``outputs`` or ``content``."""
+    """The summary of a folded part: ``source``, ``outputs`` or ``content``.
+
+    ``{type}`` takes MyST-NB's words ("Show code cell source", "Show code cell output").
+    """
     text = str(look["code_prompt_show"])
     try:
-        return text.format(type=part)
+        return text.format(type=_PROMPT_TYPES.get(part, part))
     except (KeyError, IndexError, ValueError):
         return text
 
