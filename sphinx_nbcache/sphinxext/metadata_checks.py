@@ -33,6 +33,7 @@ NBCACHE_KEYS = (
     "allow_errors",
     "kernel",
     "dependencies",
+    "output_limit",  # checked where it applies (rendering/truncate.py)
 )
 
 #: tags some part of nbcache acts on (dashes; nbconvert's underscore spellings are the same)
