@@ -19,7 +19,7 @@ from sphinx.util import logging
 from ..rendering import images, widgets
 from ..rendering.mime import KNOWN_TYPES
 from ..rendering.nodes import MimeBundle, MimeOption
-from ..rendering.outputs import latex_as_math, render_bundle
+from ..rendering.outputs import image_of, latex_as_math, render_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +142,10 @@ def _inline_option(
     elif mime == "text/markdown":
         option += nodes.inline("", "", *ctx.render_markdown(_text(content), line, inline=True))
     elif mime in images.SUFFIXES:
-        try:
-            data = images.decode(mime, content)
-        except ValueError as exc:
-            ctx.warn(str(exc), "mime", line)
+        image = image_of(ctx, mime, content, metadata, line)
+        if image is None:
             return None
-        option += ctx.image(mime, data, metadata, line)
+        option += image
     elif mime == widgets.WIDGET_VIEW:
         # a widget inline, as MyST-NB pastes it, where the page holds the notebook's state
         if not _has_widget_model(ctx, content):

@@ -188,6 +188,18 @@ def render_bundle(
     return bundle
 
 
+def image_of(
+    ctx: OutputContext, mime: str, value: Any, metadata: Mapping[str, Any], line: int
+) -> nodes.image | None:
+    """The image node of an output's image data, or ``None`` (warned) when it cannot decode."""
+    try:
+        content = images.decode(mime, value)
+    except ValueError as exc:
+        ctx.warn(str(exc), "mime", line)
+        return None
+    return ctx.image(mime, content, metadata, line)
+
+
 def _render_mime(
     ctx: OutputContext, mime: str, value: Any, metadata: Mapping[str, Any], line: int
 ) -> MimeOption | None:
@@ -227,12 +239,10 @@ def _render_mime(
             nowrap = bool(_MATH_ENVIRONMENT.match(math))
             option += nodes.math_block(math, math, nowrap=nowrap, number=None)
     elif mime in images.SUFFIXES:
-        try:
-            content = images.decode(mime, value)
-        except ValueError as exc:
-            ctx.warn(str(exc), "mime", line)
+        image = image_of(ctx, mime, value, metadata, line)
+        if image is None:
             return None
-        option += ctx.image(mime, content, metadata, line)
+        option += image
     elif mime == widgets.WIDGET_VIEW:
         if not ctx.has_widget_state:
             return None  # a view without the notebook's widget state cannot render
