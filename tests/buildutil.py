@@ -67,6 +67,13 @@ def copy_project(rootdir: Path, name: str, tmp_path: Path, monkeypatch: Any) -> 
     return Project(src, log)
 
 
+def as_fresh_clone(project: Project, artefacts: list[str]) -> None:
+    """What a fresh clone lacks with the cache kept: the files a run wrote, and the build."""
+    for rel in artefacts:
+        (project.src / rel).unlink()
+    shutil.rmtree(project.src / "_build")
+
+
 def build(make_app: Any, src: Path, buildername: str = "html", **kwargs: Any) -> Any:
     """Build once with a fresh application (the environment is reloaded from disk)."""
     app = make_app(buildername, srcdir=src, **kwargs)

@@ -7,10 +7,9 @@ apart (or, where they cannot be, a warning says so).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from buildutil import build, copy_project, warnings
+from buildutil import as_fresh_clone, build, copy_project, warnings
 from test_engine_execute import make_nb
 
 from sphinx_nbcache.engine import NotebookCache
@@ -104,9 +103,7 @@ def test_a_fresh_clone_gets_them_back(make_app, rootdir, tmp_path, monkeypatch) 
     assert sorted(record.artefacts) == ["data.db", "gen/shell.txt", "moved.txt"]
 
     # a fresh clone: the cache came along, the generated files and the build did not
-    for rel in record.artefacts:
-        (project.src / rel).unlink()
-    shutil.rmtree(project.src / "_build")
+    as_fresh_clone(project, record.artefacts)
     app = build(make_app, project.src)
     assert warnings(app) == []
     assert project.executed() == []

@@ -8,13 +8,12 @@ one-line errors naming the path; temporary and orphan folders do not pile up.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from buildutil import build, copy_project, warnings
+from buildutil import as_fresh_clone, build, copy_project, warnings
 from nbformat import v4
 
 from sphinx_nbcache.engine import NotebookCache
@@ -59,9 +58,7 @@ def test_restored_artefacts_and_report_are_readable(
     build(make_app, project.src)
     assert project.executed() == ["writer"]
     (record,) = NotebookCache(project.src / ".nbcache").list_records()
-    for rel in record.artefacts:
-        (project.src / rel).unlink()
-    shutil.rmtree(project.src / "_build")
+    as_fresh_clone(project, record.artefacts)
     app = build(make_app, project.src)
     assert warnings(app) == []
     assert project.executed() == []
