@@ -30,14 +30,24 @@ def _copies(app: Sphinx) -> Iterator[tuple[Path, Path]]:
             yield source, outdir.joinpath(*docname.split("/")[:-1], source.name)
 
 
+def _same_file(source: Path, target: Path) -> bool:
+    try:
+        a, b = source.stat(), target.stat()
+    except FileNotFoundError:
+        return False
+    return (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns)
+
+
 def copy_notebooks(app: Sphinx) -> list[Any]:
     """``html-collect-pages``: copy the executed notebooks into the output folder."""
     if app.builder.name.startswith("epub"):
         return []  # an e-book holds pages, not notebooks (epub warns on unknown file types)
     for source, target in _copies(app):
         try:
+            if _same_file(source, target):
+                continue  # a no-op rebuild copies nothing
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            shutil.copy2(source, target)  # keeps the mtime that _same_file compares
         except OSError as exc:
             logger.warning(
                 "cannot copy the notebook %s to %s: %s",
