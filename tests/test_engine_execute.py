@@ -22,6 +22,7 @@ from nbformat import v4
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.executor import ExecutionResult, execute_notebook
+from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.scheduler import Job, execute_many
 from sphinx_nbcache.engine.store import validate_executed
 
@@ -149,7 +150,12 @@ def test_cell_error_with_and_without_allow_errors(tmp_path: Path) -> None:
     strict, lenient = execute_many(
         [
             Job(nb=v4.reads(v4.writes(source)), cwd=tmp_path, name="strict"),
-            Job(nb=v4.reads(v4.writes(source)), cwd=tmp_path, name="lenient", allow_errors=True),
+            Job(
+                nb=v4.reads(v4.writes(source)),
+                cwd=tmp_path,
+                name="lenient",
+                options=ExecutionOptions(allow_errors=True),
+            ),
         ],
         max_jobs=2,
     )
@@ -180,7 +186,7 @@ def test_cell_error_with_and_without_allow_errors(tmp_path: Path) -> None:
 
 def test_cell_timeout(tmp_path: Path) -> None:
     nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
-    result = execute_notebook(nb, tmp_path, timeout=1)
+    result = execute_notebook(nb, tmp_path, ExecutionOptions(timeout=1))
     assert result.error is not None
     assert "timed out" in str(result.error)
     assert str(result.error).startswith("cell 2: ")
@@ -193,7 +199,7 @@ def test_notebook_timeout_stops_a_long_notebook(tmp_path: Path) -> None:
     nb = make_nb("print('start')", "import time\ntime.sleep(60)", "print('never')")
     # 8 s: room for a kernel start on a loaded CI machine, far below the 60 s of the cell; a
     # deadline that did not work would let the cell finish and the notebook succeed
-    result = execute_notebook(nb, tmp_path, notebook_timeout=8)
+    result = execute_notebook(nb, tmp_path, ExecutionOptions(timeout=None, notebook_timeout=8))
     assert result.error is not None
     assert str(result.error) == "cell 2: the notebook ran longer than 8 s and was stopped"
     assert result.error.ename == "NotebookTimeoutError"
@@ -202,7 +208,9 @@ def test_notebook_timeout_stops_a_long_notebook(tmp_path: Path) -> None:
 
 
 def test_unknown_kernel_is_an_error_not_an_exception(tmp_path: Path) -> None:
-    result = execute_notebook(make_nb("1"), tmp_path, kernel_name="no-such-kernel-xyz")
+    result = execute_notebook(
+        make_nb("1"), tmp_path, ExecutionOptions(kernel_name="no-such-kernel-xyz")
+    )
     assert result.error is not None
     assert "'no-such-kernel-xyz' is not installed" in str(result.error)
     assert "jupyter kernelspec list" in str(result.error)
@@ -368,7 +376,9 @@ def flaky_kernel(tmp_path: Path, monkeypatch, fails: int) -> Path:
 
 def test_kernel_that_failed_to_start_is_started_again(tmp_path: Path, monkeypatch, capfd) -> None:
     starts = flaky_kernel(tmp_path, monkeypatch, fails=1)
-    result = execute_notebook(make_nb("print('ran')"), tmp_path, kernel_name="flaky")
+    result = execute_notebook(
+        make_nb("print('ran')"), tmp_path, ExecutionOptions(kernel_name="flaky")
+    )
     assert result.ok, result.error
     assert text_of(code_cells(result.nb)[0]) == "ran\n"
     assert starts.read_text() == "2"
@@ -380,9 +390,10 @@ NEVER_STARTS = """\
 import json, sys
 from nbformat import v4
 from sphinx_nbcache.engine.executor import execute_notebook
+from sphinx_nbcache.engine.options import ExecutionOptions
 
 nb = v4.new_notebook(cells=[v4.new_code_cell("print('ran')")])
-error = execute_notebook(nb, sys.argv[1], kernel_name="flaky").error
+error = execute_notebook(nb, sys.argv[1], ExecutionOptions(kernel_name="flaky")).error
 print(json.dumps([str(error), error.ename, error.cell_index, error.traceback, nb.cells[0].outputs]))
 """
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sphinx_nbcache.engine.options import DEFAULT_TIMEOUT
+
 from . import options
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ def _plan(
 ) -> list[Job]:
     """One job per staged notebook to run; unreadable ones fail here, matched ones are skipped."""
     from sphinx_nbcache.engine import NbCacheError, key_inputs, read_notebook
+    from sphinx_nbcache.engine.options import ExecutionOptions
     from sphinx_nbcache.engine.scheduler import Job
 
     jobs: list[Job] = []
@@ -63,8 +66,7 @@ def _plan(
                 nb=nb,
                 cwd=path.parent,
                 name=entry.uri,
-                timeout=timeout,
-                allow_errors=allow_errors,
+                options=ExecutionOptions(timeout=timeout, allow_errors=allow_errors),
                 assets=list(entry.assets) if entry.assets else None,
                 exclude=[cache.path],
                 source_path=path,
@@ -86,9 +88,11 @@ def _plan(
 @click.option(
     "-t",
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Seconds a cell may run before the notebook fails.  [default: no limit]",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds a cell may run before the notebook fails (0: no limit), as conf.py's "
+    "nbcache_timeout.",
 )
 @click.option(
     "--allow-errors",

@@ -15,7 +15,7 @@ import re
 import tempfile
 import time
 from asyncio import CancelledError
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from .ansi import strip_ansi
 from .errors import ArtefactError, ExecutionError
 from .files import IGNORED_DIRS, relative_inside
 from .hashing import kernel_of
+from .options import ExecutionOptions
 from .watch import FolderWatch
 
 #: how many kernels are started for one notebook before its failure to start is its result
@@ -101,13 +102,8 @@ class ExecutionResult:
 async def async_execute_notebook(
     nb: NotebookNode,
     cwd: str | os.PathLike[str],
+    options: ExecutionOptions | None = None,
     *,
-    kernel_name: str | None = None,
-    timeout: float | None = None,
-    notebook_timeout: float | None = None,
-    allow_errors: bool = False,
-    env: Mapping[str, str] | None = None,
-    kernel_arguments: Sequence[str] = (),
     exclude: Iterable[str | os.PathLike[str]] = (),
     source_path: str | os.PathLike[str] | None = None,
     watch: FolderWatch | None = None,
@@ -117,12 +113,8 @@ async def async_execute_notebook(
 ) -> ExecutionResult:
     """Execute ``nb`` (a copy is not made: outputs are written into it) in folder ``cwd``.
 
-    :param kernel_name: the kernel to run; default from the notebook's kernelspec.
-    :param timeout: seconds per cell (``None``: no limit).
-    :param notebook_timeout: seconds for the whole notebook, kernel start included.
-    :param allow_errors: keep going after a cell error (the error is an output, not a failure).
-    :param env: variables added to the kernel's environment.
-    :param kernel_arguments: added to the kernel's command line (after its kernelspec's).
+    :param options: how it runs (kernel, time limits, allow-errors, environment, kernel
+        arguments); default :class:`~.options.ExecutionOptions` ().
     :param exclude: files and folders never reported as artefacts (the cache, the build).
     :param source_path: the notebook's own file, never an artefact.
     :param watch: the comparison of ``cwd`` shared with the other runs in it (see
@@ -134,8 +126,12 @@ async def async_execute_notebook(
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+    options = options if options is not None else ExecutionOptions()
+    timeout, notebook_timeout = options.timeout, options.notebook_timeout
+    allow_errors, env = options.allow_errors, options.env
+    kernel_arguments = options.kernel_arguments
     default_kernel, language = kernel_of(nb)
-    kernel = kernel_name or default_kernel
+    kernel = options.kernel_name or default_kernel
     cwd = Path(cwd).absolute()
     result = ExecutionResult(nb=nb, kernel=kernel, language=language, started=time.time())
     excluded = [Path(p).absolute() for p in exclude]
@@ -289,10 +285,13 @@ async def async_execute_notebook(
 
 
 def execute_notebook(
-    nb: NotebookNode, cwd: str | os.PathLike[str], **kwargs: Any
+    nb: NotebookNode,
+    cwd: str | os.PathLike[str],
+    options: ExecutionOptions | None = None,
+    **kwargs: Any,
 ) -> ExecutionResult:
     """Synchronous :func:`async_execute_notebook` (runs its own event loop)."""
-    return asyncio.run(async_execute_notebook(nb, cwd, **kwargs))
+    return asyncio.run(async_execute_notebook(nb, cwd, options, **kwargs))
 
 
 async def _ensure(value: Any) -> Any:

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from .errors import ArtefactError, ExecutionError
 from .executor import ExecutionResult, async_execute_notebook
 from .files import relative_inside, safe_join
 from .hashing import kernel_of
+from .options import ExecutionOptions
 from .watch import FolderWatch
 
 
@@ -35,13 +36,8 @@ class Job:
     cwd: Path
     #: how progress and errors name it (a URI or docname)
     name: str
-    kernel_name: str | None = None
-    timeout: float | None = None
-    notebook_timeout: float | None = None
-    allow_errors: bool = False
-    env: Mapping[str, str] = field(default_factory=dict)
-    #: added to the kernel's command line
-    kernel_arguments: Sequence[str] = ()
+    #: how it runs (kernel, time limits, allow-errors, environment, kernel arguments)
+    options: ExecutionOptions = field(default_factory=ExecutionOptions)
     exclude: Sequence[Path] = ()
     source_path: Path | None = None
     #: when set, run in a temporary folder holding only these files (relative to ``cwd``)
@@ -133,12 +129,7 @@ async def _run_all(
                     result = await async_execute_notebook(
                         job.nb,
                         cwd,
-                        kernel_name=job.kernel_name,
-                        timeout=job.timeout,
-                        notebook_timeout=job.notebook_timeout,
-                        allow_errors=job.allow_errors,
-                        env=job.env,
-                        kernel_arguments=job.kernel_arguments,
+                        job.options,
                         exclude=job.exclude,
                         source_path=job.source_path,
                         watch=watch_for(job, cwd),
@@ -153,7 +144,7 @@ async def _run_all(
                 default_kernel, language = kernel_of(job.nb)
                 result = ExecutionResult(
                     nb=job.nb,
-                    kernel=job.kernel_name or default_kernel,
+                    kernel=job.options.kernel_name or default_kernel,
                     language=language,
                     error=ExecutionError(str(exc), ename="AssetError"),
                 )

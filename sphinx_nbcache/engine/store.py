@@ -375,6 +375,18 @@ class NotebookCache:
             )
         return CacheEntry.from_row(row)
 
+    def result_for(self, hashkey: str) -> CacheEntry | FailureEntry | None:
+        """The record with this key, else the failure remembered for it, else ``None``.
+
+        The one look-up of a key's result, for every caller (planning, claiming, rendering).
+        """
+        with self.db.read():
+            row = self.models.CacheRecord.get_or_none(hashkey=hashkey)
+            if row is not None:
+                return CacheEntry.from_row(row)
+            failure = self.models.Failure.get_or_none(hashkey=hashkey)
+        return FailureEntry.from_row(failure) if failure else None
+
     def lookup(self, hashkey: str) -> CacheEntry | None:
         """The record with this key, without marking it accessed."""
         with self.db.read():

@@ -26,6 +26,7 @@ from sphinx_nbcache.engine.deps import recorded_dependencies
 from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
+from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .claims import execute_once
@@ -260,12 +261,14 @@ def _execute(
                 nb=plan.nb,
                 cwd=plan.path.parent,
                 name=plan.relpath,
-                kernel_name=plan.nb.metadata["kernelspec"]["name"],
-                timeout=plan.settings.timeout,
-                notebook_timeout=plan.settings.notebook_timeout,
-                allow_errors=plan.settings.allow_errors,
-                env=dict(config.nbcache_env),
-                kernel_arguments=list(config.nbcache_kernel_arguments),
+                options=ExecutionOptions(
+                    kernel_name=plan.nb.metadata["kernelspec"]["name"],
+                    timeout=plan.settings.timeout,
+                    notebook_timeout=plan.settings.notebook_timeout,
+                    allow_errors=plan.settings.allow_errors,
+                    env=dict(config.nbcache_env),
+                    kernel_arguments=list(config.nbcache_kernel_arguments),
+                ),
                 exclude=exclude,
                 source_path=plan.path,
                 source_suffixes=suffixes,
