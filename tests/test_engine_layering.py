@@ -1,0 +1,46 @@
+"""The engine never imports Sphinx, docutils or myst-parser: it is usable from Python alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import sphinx_nbcache.engine
+
+ENGINE = Path(sphinx_nbcache.engine.__file__).parent
+FORBIDDEN = ("sphinx", "docutils", "myst_parser")
+
+# imports every engine module in a fresh interpreter, then lists what got loaded
+PROBE = """
+import importlib, json, pkgutil, sys
+import sphinx_nbcache.engine as engine
+for info in pkgutil.walk_packages(engine.__path__, "sphinx_nbcache.engine."):
+    importlib.import_module(info.name)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_engine_modules_import_no_sphinx_docutils_or_myst_parser() -> None:
+    modules = sorted(p.stem for p in ENGINE.glob("*.py"))
+    assert "store" in modules and "executor" in modules  # the walk below sees real modules
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = json.loads(out)
+    assert "sphinx_nbcache.engine.store" in loaded
+    offenders = [name for name in loaded if name.split(".")[0] in FORBIDDEN]
+    assert offenders == [], f"engine modules pulled in {offenders[:10]}"
+
+
+def test_engine_sources_name_no_forbidden_package() -> None:
+    # also the imports a function makes only when called (not seen by importing the module)
+    found = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            words = line.strip().split()
+            if len(words) >= 2 and words[0] in ("import", "from"):
+                if words[1].split(".")[0] in FORBIDDEN:
+                    found.append(f"{path.name}:{number}: {line.strip()}")
+    assert found == []
