@@ -18,7 +18,7 @@ from sphinx_nbcache.engine.hashing import kernel_of
 from . import images, mystnb_meta, prompts, rawcells, toctree, truncate, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
-from .tags import cell_display
+from .tags import CellDisplay, cell_display, folds_whole_cell
 
 logger = logging.getLogger(__name__)
 
@@ -170,29 +170,34 @@ class NotebookRenderer(SphinxRenderer):
         classes = ["nbcache-cell", "nbcache-cell-code", *mystnb_meta.cell_classes(look)]
         cell_node = nodes.container(classes=classes)
         cell_node.source, cell_node.line = self.document["source"], line
-        if show_input:
-            code = nodes.literal_block(source, source, language=notebook_lexer(self.notebook))
-            code.source, code.line = self.document["source"], line
-            mystnb_meta.decorate_input(look, code)
-            part = nodes.container("", code, classes=["nbcache-cell-input", "cell_input"])
-            prompts.add_prompt(self.sphinx_env.config, part, cell, "input")
-            summary = mystnb_meta.prompt(look, "source")
-            cell_node += self._maybe_collapsed(part, display.hide_input, summary)
-        if output_nodes:
-            figure = mystnb_meta.figure_options(look)
-            if figure is not None:
-                output_nodes = [mystnb_meta.wrap_in_figure(self, figure, output_nodes, line)]
-            part = nodes.container(
-                "", *output_nodes, classes=["nbcache-cell-output", "cell_output"]
-            )
-            prompts.add_prompt(self.sphinx_env.config, part, cell, "output")
-            summary = mystnb_meta.prompt(look, "outputs")
-            cell_node += self._maybe_collapsed(part, display.hide_output, summary)
+        input_part = self._input_part(cell, look, source, line) if show_input else None
+        output_part = self._output_part(cell, look, output_nodes, line) if output_nodes else None
+        cell_node.extend(_folded(cell, display, look, input_part, output_part))
         self.current_node += cell_node
 
-    @staticmethod
-    def _maybe_collapsed(part: nodes.Element, collapse: bool, summary: str) -> nodes.Element:
-        return Collapsible("", part, summary=summary) if collapse else part
+    def _input_part(
+        self, cell: NotebookNode, look: mystnb_meta.CellLook, source: str, line: int
+    ) -> nodes.container:
+        code = nodes.literal_block(source, source, language=notebook_lexer(self.notebook))
+        code.source, code.line = self.document["source"], line
+        mystnb_meta.decorate_input(look, code)
+        part = nodes.container("", code, classes=["nbcache-cell-input", "cell_input"])
+        prompts.add_prompt(self.sphinx_env.config, part, cell, "input")
+        return part
+
+    def _output_part(
+        self,
+        cell: NotebookNode,
+        look: mystnb_meta.CellLook,
+        output_nodes: list[nodes.Element],
+        line: int,
+    ) -> nodes.container:
+        figure = mystnb_meta.figure_options(look)
+        if figure is not None:
+            output_nodes = [mystnb_meta.wrap_in_figure(self, figure, output_nodes, line)]
+        part = nodes.container("", *output_nodes, classes=["nbcache-cell-output", "cell_output"])
+        prompts.add_prompt(self.sphinx_env.config, part, cell, "output")
+        return part
 
     def render_nbcache_raw_cell(self, token: SyntaxTreeNode) -> None:
         cell = self.notebook.cells[token.meta["index"]]
@@ -211,3 +216,36 @@ class NotebookRenderer(SphinxRenderer):
         elif mime == "text/markdown":
             self.nested_render_text(text, line - 1)
         # no or another MIME type: raw cells are for other tools (nbconvert); nothing to show
+
+
+def _folded(
+    cell: NotebookNode,
+    display: CellDisplay,
+    look: mystnb_meta.CellLook,
+    input_part: nodes.Element | None,
+    output_part: nodes.Element | None,
+) -> list[nodes.Element]:
+    """A code cell's parts, folded as MyST-NB folds them.
+
+    ``hide-cell``: one fold around input and outputs ("Show code cell content"); otherwise the
+    hidden input and the hidden outputs fold each on its own. The ``hide`` and position
+    classes are MyST-NB's, for the CSS of themes and users.
+    """
+    if input_part is not None and folds_whole_cell(cell):
+        parts = [input_part] if output_part is None else [input_part, output_part]
+        summary = mystnb_meta.prompt(look, "content")
+        return [Collapsible("", *parts, summary=summary, classes=["hide", "above-input"])]
+    folded: list[nodes.Element] = []
+    if input_part is not None:
+        folded.append(
+            _fold(input_part, display.hide_input, mystnb_meta.prompt(look, "source"), "above-input")
+        )
+    if output_part is not None:
+        where = "below-input" if input_part is not None else "above-output"
+        summary = mystnb_meta.prompt(look, "outputs")
+        folded.append(_fold(output_part, display.hide_output, summary, where))
+    return folded
+
+
+def _fold(part: nodes.Element, fold: bool, summary: str, where: str) -> nodes.Element:
+    return Collapsible("", part, summary=summary, classes=["hide", where]) if fold else part

@@ -1,7 +1,7 @@
 """What a cell's tags and metadata say about how to display it, in every spelling users bring.
 
-One pure function, :func:`cell_display`, so that the rules live in one place and are tested
-without Sphinx.
+Pure functions, :func:`cell_display` and :func:`folds_whole_cell`, so that the rules live in
+one place and are tested without Sphinx.
 """
 
 from __future__ import annotations
@@ -62,3 +62,12 @@ def cell_display(cell: Mapping[str, Any]) -> CellDisplay:
     if isinstance(mystnb, Mapping):
         flags.update(flag for key, flag in _MYSTNB_FLAGS.items() if mystnb.get(key) is True)
     return CellDisplay(**dict.fromkeys(flags, True))
+
+
+def folds_whole_cell(cell: Mapping[str, Any]) -> bool:
+    """Whether the cell's input and outputs fold together, under one summary (``hide-cell``).
+
+    MyST-NB shows a ``hide-cell`` cell as ONE fold, "Show code cell content", around both
+    parts; ``hide-input`` and ``hide-output`` fold each part on its own, even together.
+    """
+    return any(tag.strip().lower().replace("_", "-") == "hide-cell" for tag in cell_tags(cell))
