@@ -306,3 +306,41 @@ def text_has_notebook_front_matter(text: str) -> bool:
         or re.match(r"file_format:\s*['\"]?mystnb['\"]?\s*$", line)
         for line in front.splitlines()
     )
+
+
+def cell_source_lines(text: str, fmt: str) -> list[int] | None:
+    """The 1-based line of the file where each cell's source begins, for MyST notebooks.
+
+    A side-table beside the notebook, never part of it: the cells, their metadata and so the
+    cache key stay as :func:`read_notebook_text` gives them. A markdown cell's line is its
+    first non-blank line; a code or raw cell's is its first line after the fence and options.
+
+    :returns: one line per cell of ``read_notebook_text(text, fmt)``, or ``None`` for formats
+        whose cells have no stable file line (``.ipynb``: locations there are cell numbers).
+    """
+    if fmt not in _MYST_FORMATS and fmt not in ("md", "md:myst"):
+        return None
+    try:
+        from jupytext.myst import myst_to_notebook
+
+        completed = _complete_front_matter(text)
+        nb = myst_to_notebook(completed, add_source_map=True)
+    except Exception:  # the read itself reports what is wrong, with its line
+        return None
+    lines = text.splitlines()
+    # completing the front matter may change its length, never the body's
+    shift = len(lines) - len(completed.splitlines())
+    found: list[int] = []
+    for start, cell in zip(nb.metadata.get("source_map", []), nb.cells, strict=False):
+        first = _first_source_line(cell.get("source", ""))
+        start = max(start + shift, 0)
+        index = start
+        if first:  # the cell's first line, searched from where jupytext says the cell starts
+            index = next((i for i in range(start, len(lines)) if lines[i] == first), start)
+        found.append(index + 1)
+    return found if len(found) == len(nb.cells) else None
+
+
+def _first_source_line(source: str | list[str]) -> str:
+    text = "".join(source) if isinstance(source, list) else source
+    return text.split("\n", 1)[0]

@@ -10,7 +10,7 @@ from myst_parser.warnings_ import create_warning
 from sphinx.util import logging
 
 from sphinx_nbcache.engine.errors import NotebookReadError
-from sphinx_nbcache.engine.reader import read_notebook_text
+from sphinx_nbcache.engine.reader import cell_source_lines, read_notebook_text
 
 from ..failures import add_failure_box, unreadable_page
 from ..gallery import collect_thumbnail
@@ -79,7 +79,8 @@ class NotebookParser(MystParser):
         md.options["document"] = document
         md.options["nbcache_notebook"] = nb
         md_env: dict[str, object] = {}
-        tokens = notebook_to_tokens(nb, md, md_env)
+        # MyST notebooks: warnings name the file's line, as MyST-NB's do
+        tokens = notebook_to_tokens(nb, md, md_env, cell_source_lines(inputstring, fmt))
         add_text(document, env, "prolog")
         md.renderer.render(tokens, md.options, md_env)
         add_text(document, env, "epilog")

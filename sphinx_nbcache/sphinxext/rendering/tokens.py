@@ -8,7 +8,7 @@ definition in a later cell resolves a reference in an earlier one (the way MyST-
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -23,12 +23,16 @@ MARKDOWN_CELL = "nbcache_markdown_cell"
 _BLOCK_PHASE = ("normalize", "block")
 
 
-def cell_line(index: int) -> int:
-    """The line reported for cell ``index``: its 1-based position in the notebook.
+def cell_line(index: int, source_lines: Sequence[int] | None = None) -> int:
+    """The line reported for cell ``index``.
 
-    Cells of a notebook have no source lines in common between formats; the cell number is the
-    location users can find in any of them.
+    In a MyST Markdown notebook, the file line where the cell's source begins
+    (``source_lines``, from :func:`sphinx_nbcache.engine.reader.cell_source_lines`), as
+    MyST-NB reports it; elsewhere (``.ipynb``) its 1-based position in the notebook, the
+    location users can find in Jupyter.
     """
+    if source_lines is not None and 0 <= index < len(source_lines):
+        return source_lines[index]
     return index + 1
 
 
@@ -38,23 +42,32 @@ def _source(cell: NotebookNode) -> str:
 
 
 def notebook_to_tokens(
-    nb: NotebookNode, md: MarkdownIt, md_env: MutableMapping[str, Any]
+    nb: NotebookNode,
+    md: MarkdownIt,
+    md_env: MutableMapping[str, Any],
+    source_lines: Sequence[int] | None = None,
 ) -> list[Token]:
-    """The token stream of ``nb``; each token's ``map`` is the line of its cell, 0-based.
+    """The token stream of ``nb``; each token's ``map`` is its line, 0-based.
 
+    With ``source_lines`` (one per cell), a token's line is its line in the file; without,
+    every token of a cell has the cell's number (see :func:`cell_line`).
     ``meta["index"]`` of the cell tokens is the cell's index in ``nb.cells``.
     """
+    if source_lines is not None and len(source_lines) != len(nb.cells):
+        source_lines = None  # not this notebook's cells: numbers rather than wrong lines
     tokens: list[Token] = []
     for index, cell in enumerate(nb.cells):
         # markdown-it maps are 0-based; the renderer adds one
-        line = cell_line(index) - 1
+        line = cell_line(index, source_lines) - 1
         kind = cell.get("cell_type")
         if kind == "markdown":
             with md.reset_rules():
                 md.core.ruler.enableOnly(list(_BLOCK_PHASE))
                 cell_tokens = md.parse(_source(cell) + "\n", md_env)
             for token in cell_tokens:
-                if token.map:
+                if token.map and source_lines is not None:  # lines within the cell's text
+                    token.map = [line + token.map[0], line + token.map[1]]
+                elif token.map:
                     token.map = [line, line + 1]
             opening = Token(f"{MARKDOWN_CELL}_open", "", 1, map=[line, line + 1], hidden=True)
             opening.meta = {"index": index}

@@ -1,0 +1,2 @@
+extensions = ["sphinx_nbcache"]
+nbcache_execution_mode = "off"

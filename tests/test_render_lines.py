@@ -1,0 +1,44 @@
+"""Warnings from MyST Markdown notebooks name the line of the file, as MyST-NB's do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from buildutil import warnings_of
+
+from sphinx_nbcache.engine.hashing import key_inputs
+from sphinx_nbcache.engine.reader import cell_source_lines, read_notebook, read_notebook_text
+
+ROOT = Path(__file__).parent / "roots" / "test-render-lines"
+
+
+@pytest.mark.sphinx("html", testroot="render-lines")
+def test_markdown_cell_warning_names_the_file_line(app):
+    app.build()
+    warnings = [w for w in warnings_of(app) if "no-such-label" in w]
+    # the 3rd cell begins on line 18; the reference is on line 20 of nb.md
+    assert len(warnings) == 1, warnings_of(app)
+    assert warnings[0].startswith("SRC/nb.md:20: WARNING:")
+
+
+def test_cell_source_lines_of_a_myst_notebook():
+    text = (ROOT / "nb.md").read_text(encoding="utf-8")
+    assert cell_source_lines(text, "md:myst") == [6, 13, 18]
+    lines = text.splitlines()
+    assert [lines[n - 1] for n in (6, 13, 18)] == ["# Lines", "x = 1", "The third cell."]
+
+
+def test_ipynb_has_no_source_lines():
+    assert cell_source_lines('{"cells": []}', "ipynb") is None
+
+
+def test_reading_keeps_no_line_in_the_notebook():
+    """The lines are a side-table: the notebook read, and so its cache key, stay the same."""
+    nb = read_notebook(ROOT / "nb.md")
+    text = (ROOT / "nb.md").read_text(encoding="utf-8")
+    cell_source_lines(text, "md:myst")
+    again = read_notebook_text(text, "md:myst")
+    assert "source_map" not in nb.metadata
+    assert [c.metadata for c in nb.cells] == [{}, {"tags": ["hide-cell"]}, {"k": 1}]
+    assert key_inputs(nb) == key_inputs(again)
