@@ -115,3 +115,20 @@ def test_latex_environment_is_not_wrapped_again(make_app, tmp_path):
         out = next(Path(app.outdir).glob(page)).read_text(encoding="utf-8")
         assert r"\begin{align} a &= b" in out.replace("&amp;", "&")
         assert r"\begin{split}" not in out
+
+
+@pytest.mark.parametrize(
+    ("mime", "lexer"),
+    [
+        ("text/x-haskell", "haskell"),
+        ("text/x-python", "python"),
+        ("text/x-no-such-language", None),
+        ("text/plain", None),
+        ("text/html", None),
+        ("image/png", None),
+    ],
+)
+def test_code_lexer_of_source_code_types(mime, lexer):
+    from sphinx_nbcache.sphinxext.rendering.mime import code_lexer
+
+    assert code_lexer(mime) == lexer

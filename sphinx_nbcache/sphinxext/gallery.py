@@ -139,8 +139,23 @@ def collect_thumbnail(env: BuildEnvironment, nb: NotebookNode) -> None:
         _thumbnails(env).pop(env.docname, None)
 
 
+def _galleries(env: BuildEnvironment) -> dict[str, set[str]]:
+    """Page -> the pages its galleries (of any kind) list."""
+    if not hasattr(env, "nbcache_galleries"):
+        env.nbcache_galleries = {}  # type: ignore[attr-defined]
+    return env.nbcache_galleries  # type: ignore[attr-defined]
+
+
+def _shown(env: BuildEnvironment) -> dict[str, tuple[Any, ...]]:
+    """Listed page -> what its gallery entry showed when galleries were last checked."""
+    if not hasattr(env, "nbcache_gallery_shown"):
+        env.nbcache_gallery_shown = {}  # type: ignore[attr-defined]
+    return env.nbcache_gallery_shown  # type: ignore[attr-defined]
+
+
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     _thumbnails(env).pop(docname, None)
+    _galleries(env).pop(docname, None)
 
 
 def merge_info(
@@ -148,6 +163,42 @@ def merge_info(
 ) -> None:
     theirs = _thumbnails(other)
     _thumbnails(env).update({d: theirs[d] for d in docnames if d in theirs})
+    galleries = _galleries(other)
+    _galleries(env).update({d: galleries[d] for d in docnames if d in galleries})
+
+
+def _entry_state(app: Sphinx, doc: str) -> tuple[Any, ...]:
+    """All that a gallery entry of ``doc`` shows: thumbnail record, conf image, title."""
+    env = app.env
+    record = _thumbnails(env).get(doc, {})
+    conf = _conf_thumbnail(app, doc, warn=False)
+    stamp = None
+    if conf:
+        image = Path(env.srcdir) / conf
+        stamp = image.stat().st_mtime_ns if image.is_file() else None
+    title = env.titles[doc].astext() if doc in env.titles else None
+    return (tuple(sorted(record.items())), conf, stamp, title)
+
+
+def galleries_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: the gallery pages with an entry that changed since last checked.
+
+    A listed notebook that executes again (a new last image), a new ``nbsphinx_thumbnails``
+    (conf.py values Sphinx does not know of re-read nothing), its image edited in place, a new
+    title: the gallery page's own source did not change, so Sphinx would keep the page as it
+    was (it does write a toctree's pages again, but a link gallery is no toctree).
+    """
+    shown = _shown(env)
+    listed = set().union(*_galleries(env).values()) if _galleries(env) else set()
+    changed = set()
+    for doc in listed:
+        state = _entry_state(app, doc)
+        if shown.get(doc) != state:
+            shown[doc] = state
+            changed.add(doc)
+    for doc in set(shown) - listed:
+        del shown[doc]
+    return sorted(page for page, docs in _galleries(env).items() if docs & changed)
 
 
 class NbGallery(TocTree):
@@ -158,6 +209,9 @@ class NbGallery(TocTree):
         wrappers = [n for n in result if isinstance(n, nodes.compound)]
         if not wrappers or not wrappers[-1].children:
             return result
+        listed = _galleries(self.env).setdefault(self.env.docname, set())
+        for toctree in wrappers[-1].findall(addnodes.toctree):
+            listed.update(toctree["includefiles"])
         holder = gallery_toc()
         holder.extend(result)
         return [holder]
@@ -186,8 +240,11 @@ class NbLinkGallery(NbGallery):
         return result
 
 
-def _conf_thumbnail(app: Sphinx, doc: str) -> str | None:
-    """The ``nbsphinx_thumbnails`` image of ``doc``: an exact name beats a pattern."""
+def _conf_thumbnail(app: Sphinx, doc: str, warn: bool = True) -> str | None:
+    """The ``nbsphinx_thumbnails`` image of ``doc``: an exact name beats a pattern.
+
+    :param warn: warn when several patterns match (once per page written, not when checking).
+    """
     # nbsphinx's value is not registered (both extensions may be loaded): read conf.py's own
     conf = conf_py_values(app.config).get("nbsphinx_thumbnails") or {}
     if not isinstance(conf, Mapping):
@@ -195,7 +252,7 @@ def _conf_thumbnail(app: Sphinx, doc: str) -> str | None:
     if doc in conf:
         return str(conf[doc])
     matches = [p for p in conf if patmatch(doc, p)]
-    if len(matches) > 1:
+    if len(matches) > 1 and warn:
         logger.warning(
             "page %s matches several patterns in nbsphinx_thumbnails: %s; using the first",
             doc,
@@ -207,11 +264,14 @@ def _conf_thumbnail(app: Sphinx, doc: str) -> str | None:
 
 
 def _publish(app: Sphinx, source: Path, relpath: str) -> None:
-    """Copy ``source`` to ``relpath`` in the output folder, unless it is already there."""
+    """Copy ``source`` to ``relpath`` in the output folder, unless the same is already there."""
     target = Path(app.outdir) / relpath
-    if not target.exists() and source.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+    if not source.is_file():
+        return
+    if target.is_file() and target.read_bytes() == source.read_bytes():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
 
 
 def _entry_html(app: Sphinx, fromdocname: str, title: str | None, doc: str) -> str:
@@ -301,6 +361,7 @@ def setup_gallery(app: Sphinx) -> None:
     app.add_directive("nblinkgallery", NbLinkGallery)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
+    app.connect("env-get-updated", galleries_to_write)
     app.connect("doctree-resolved", resolve_galleries)
     app.connect("build-finished", _copy_static)
     app.add_css_file(CSS_FILE)

@@ -15,6 +15,7 @@ from sphinx.util.fileutil import copy_asset_file
 
 from .alerts import DIRECTIVES, ReplaceAlertDivs
 from .anchors import NotebookSectionAnchors, SectionLabels
+from .citations import NotebookCitations
 from .equations import EquationReferences
 from .links import ResolveNbsphinxLinks, RewriteLocalLinks
 from .mime import SelectMimeType, mime_priority
@@ -49,6 +50,7 @@ def setup_rendering(app: Sphinx) -> None:
         RewriteLocalLinks,
         ReplaceAlertDivs,
         EquationReferences,
+        NotebookCitations,
     ):
         app.add_transform(transform)
     app.add_post_transform(ResolveNbsphinxLinks)

@@ -40,6 +40,25 @@ OTHER_PRIORITY: tuple[str, ...] = ("text/plain",)
 KNOWN_TYPES: frozenset[str] = frozenset(HTML_PRIORITY + LATEX_PRIORITY)
 
 
+def code_lexer(mime: str) -> str | None:
+    """The Pygments lexer of a source-code MIME type (``text/x-haskell``), else ``None``.
+
+    Such an output (a kernel's ``display(Code(...))``, or a bundle of only ``text/x-python``)
+    is best shown as a highlighted code block with that lexer. ``text/plain``, ``text/html``
+    and the other types with a renderer of their own are never code here.
+    """
+    if not mime.startswith("text/") or mime in KNOWN_TYPES:
+        return None
+    from pygments.lexers import get_lexer_for_mimetype
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_for_mimetype(mime)
+    except ClassNotFound:
+        return None
+    return str(lexer.aliases[0]) if lexer.aliases else None
+
+
 def mime_priority(
     builder: str, fmt: str, overrides: Mapping[str, Sequence[str]] | None = None
 ) -> list[str]:
