@@ -132,3 +132,35 @@ def test_code_lexer_of_source_code_types(mime, lexer):
     from sphinx_nbcache.sphinxext.rendering.mime import code_lexer
 
     assert code_lexer(mime) == lexer
+
+
+def test_source_code_output_is_highlighted_with_its_lexer(make_app, tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    haskell = 'main = putStrLn "hi"'
+    outputs = [
+        new_output("display_data", data={"text/x-haskell": haskell, "text/x-python": "x = 1"}),
+        new_output("display_data", data={"text/x-no-such-language": "???"}),
+    ]
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["sphinx_nbcache"]\nexclude_patterns = ["_build"]\n'
+    )
+    (tmp_path / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   nb\n")
+    nbformat.write(
+        new_notebook(cells=[new_code_cell("Code(...)", outputs=outputs)]), tmp_path / "nb.ipynb"
+    )
+    for builder, page in (("html", "nb.html"), ("latex", "*.tex")):
+        app = make_app(builder, srcdir=tmp_path, confoverrides=OFF)
+        app.build()
+        app.cleanup()
+        # only the type with no lexer at all is warned about (once: latex reuses the doctree)
+        assert builder == "latex" or [w for w in warnings_of(app) if "text/x-" in w] == [
+            "SRC/nb.ipynb:1: WARNING: no MIME type of this output can be rendered: "
+            "text/x-no-such-language [nbcache.mime]"
+        ]
+        out = next(Path(app.outdir).glob(page)).read_text(encoding="utf-8")
+        assert "putStrLn" in out
+    html = BeautifulSoup((Path(app.outdir).parent / "html" / "nb.html").read_text(), "html.parser")
+    block = html.select_one("div.highlight-haskell")
+    assert block is not None and "putStrLn" in block.get_text()

@@ -45,7 +45,7 @@ def _insert_at_top(document: nodes.document, box: nodes.Element) -> None:
 
 def _cell_node(document: nodes.document, index: int) -> nodes.Element | None:
     for node in document.findall(nodes.container):
-        if "nbcache-cell-code" in node["classes"] and node.line == index + 1:
+        if "nbcache-cell-code" in node["classes"] and node.get("nbcache_cell_index") == index:
             return node
     return None
 

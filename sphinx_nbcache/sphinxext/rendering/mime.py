@@ -90,7 +90,8 @@ def select_option(
     for mime in priority:
         if mime in by_type:
             return by_type[mime]
-    return None
+    # a type no priority names is source code to highlight (see code_lexer): any format
+    return next((o for m, o in by_type.items() if m not in KNOWN_TYPES), None)
 
 
 class SelectMimeType(SphinxPostTransform):

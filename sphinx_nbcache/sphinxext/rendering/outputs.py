@@ -18,7 +18,7 @@ from docutils import nodes
 
 from . import images, widgets
 from .ansi import has_ansi
-from .mime import KNOWN_TYPES
+from .mime import KNOWN_TYPES, code_lexer
 from .nodes import AnsiBlock, MimeBundle, MimeOption
 from .tags import CellDisplay
 from .truncate import OutputLimit
@@ -180,8 +180,18 @@ def render_bundle(
         option = _render_mime(ctx, mime, value, metadata.get(mime) or {}, line)
         if option is not None:
             bundle += option
+    if not bundle.children and not any(mime in KNOWN_TYPES for mime in data):
+        # only source code (``text/x-haskell``, say): shown highlighted with its lexer
+        for mime, value in data.items():
+            lexer = code_lexer(mime)
+            if lexer is not None:
+                code = _text(value)
+                block = nodes.literal_block(code, code, language=lexer)
+                block.line = line
+                bundle += MimeOption("", block, mime_type=mime, formats=[])
+                break
     if not bundle.children:
-        if not any(mime in KNOWN_TYPES for mime in data):
+        if not any(mime in KNOWN_TYPES or code_lexer(mime) for mime in data):
             types = ", ".join(sorted(data)) or "none"
             ctx.warn(f"no MIME type of this output can be rendered: {types}", "mime", line)
         return None

@@ -170,6 +170,8 @@ class NotebookRenderer(SphinxRenderer):
         classes = ["nbcache-cell", "nbcache-cell-code", *mystnb_meta.cell_classes(look)]
         cell_node = nodes.container(classes=classes)
         cell_node.source, cell_node.line = self.document["source"], line
+        # a failure box follows its cell by index (lines are the file's in MyST notebooks)
+        cell_node["nbcache_cell_index"] = index
         input_part = self._input_part(cell, look, source, line) if show_input else None
         output_part = self._output_part(cell, look, output_nodes, line) if output_nodes else None
         cell_node.extend(_folded(cell, display, look, input_part, output_part))
