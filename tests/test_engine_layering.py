@@ -40,7 +40,7 @@ def test_engine_sources_name_no_forbidden_package() -> None:
     for path in sorted(ENGINE.rglob("*.py")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             words = line.strip().split()
-            if len(words) >= 2 and words[0] in ("import", "from"):
-                if words[1].split(".")[0] in FORBIDDEN:
-                    found.append(f"{path.name}:{number}: {line.strip()}")
+            imports = len(words) >= 2 and words[0] in ("import", "from")
+            if imports and words[1].split(".")[0] in FORBIDDEN:
+                found.append(f"{path.name}:{number}: {line.strip()}")
     assert found == []

@@ -118,6 +118,7 @@ def test_an_expression_that_raises_is_a_located_warning(make_app, project):
     assert project.executed() == ["evaluated"]
     lines = warnings(app)
     assert len(lines) == 1, lines
-    assert "evaluated.md:46: WARNING: {eval} 'nothing' failed: NameError: name 'nothing'" in lines[0]
+    expected = "evaluated.md:46: WARNING: {eval} 'nothing' failed: NameError: name 'nothing'"
+    assert expected in lines[0]
     assert lines[0].endswith("[nbcache.eval]")
     assert _values(project) == ["42", "Ada", "42", "100", "100"]
