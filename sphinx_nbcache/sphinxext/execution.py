@@ -27,6 +27,7 @@ from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
 from sphinx_nbcache.engine.options import ExecutionOptions
+from sphinx_nbcache.engine.outcome import Status
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .claims import execute_once
@@ -35,7 +36,7 @@ from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
 
-EXECUTED = "executed"
+EXECUTED = Status.EXECUTED
 
 
 class NotebookExecutionFailed(SphinxError):
