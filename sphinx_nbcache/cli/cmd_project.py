@@ -13,16 +13,18 @@ from typing import Any
 
 import click
 
+from sphinx_nbcache.engine.outcome import Status
+
 from . import options
 from .project import load_project
 
 #: plan status -> what ``status`` calls it
 _LABELS = {
-    "cached": "up-to-date",
-    "execute": "stale",
-    "failed": "failed",
-    "off": "off",
-    "excluded": "excluded",
+    Status.CACHED: "up-to-date",
+    Status.EXECUTE: "stale",
+    Status.FAILED: "failed",
+    Status.OFF: "off",
+    Status.EXCLUDED: "excluded",
 }
 
 sourcedir_argument = click.argument(

@@ -21,21 +21,22 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.console import bold
 
-from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.engine import CacheEntry, FailureEntry, NotebookCache
+from sphinx_nbcache.engine.claims import execute_once
 from sphinx_nbcache.engine.deps import recorded_dependencies
 from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
 from sphinx_nbcache.engine.options import ExecutionOptions
+from sphinx_nbcache.engine.outcome import Status
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
-from .claims import execute_once
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
 from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
 
-EXECUTED = "executed"
+EXECUTED = Status.EXECUTED
 
 
 class NotebookExecutionFailed(SphinxError):
@@ -116,7 +117,13 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
 
-            def done_elsewhere(plan: Plan) -> None:
+            def done_elsewhere(plan: Plan, found: CacheEntry | FailureEntry) -> None:
+                if isinstance(found, CacheEntry):
+                    plan.entry, plan.status = found, CACHED
+                    plan.reason = "executed by another build meanwhile"
+                else:
+                    plan.failure, plan.status = found, FAILED
+                    plan.reason = "failed in another build meanwhile"
                 if plan.entry is not None:
                     store.touch([plan.entry.id])
                     _restore_artefacts(store, plan)
@@ -128,10 +135,24 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
                     count,
                 )
 
-            def run(batch: list[Plan], locks: dict[str, FileLock]) -> None:
+            def run(batch: list[Plan], locks: dict[int, FileLock]) -> None:
                 _execute(app, env, planner, batch, outcomes, locks)
 
-            execute_once(store, todo, since, run, done_elsewhere, wait)
+            def key_of(plan: Plan) -> str | None:
+                # force mode asks for this build's own execution
+                assert plan.settings is not None
+                return None if plan.settings.execution_mode == "force" else plan.key
+
+            execute_once(
+                store,
+                todo,
+                since,
+                run,
+                done_elsewhere,
+                wait,
+                uri_of=lambda plan: store.uri_for(plan.path),
+                key_of=key_of,
+            )
     failures = [o for o in outcomes.values() if o["status"] == FAILED]
     if failures and app.config.nbcache_raise_on_error:
         lines = [f"  {o['source']}: {o['error']}" for o in failures]
@@ -242,7 +263,7 @@ def _execute(
     planner: Planner,
     todo: list[Plan],
     outcomes: dict[str, dict[str, Any]],
-    locks: dict[str, FileLock],
+    locks: dict[int, FileLock],
 ) -> None:
     """Execute ``todo`` and store each result, releasing its lock in ``locks`` once stored."""
     config = app.config
@@ -297,7 +318,7 @@ def _execute(
         outcomes[plan.docname] = outcome
         for warning in result.warnings:
             logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
-        lock = locks.get(plan.docname)
+        lock = locks.get(id(plan))
         if lock is not None:  # another build waiting for it can now read the result
             lock.release()
         if outcome["status"] == EXECUTED:

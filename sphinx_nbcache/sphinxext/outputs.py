@@ -13,17 +13,18 @@ from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.engine import CacheEntry, NotebookCache
 from sphinx_nbcache.engine.ansi import clean_controls
 from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.hashing import code_cells, key_inputs, normalise_source
+from sphinx_nbcache.engine.outcome import Status
 
 from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
 
 #: statuses whose pages show the outputs stored in the source file
-_FROM_FILE = ("off", "excluded")
+_FROM_FILE = tuple(status for status in Status if status.from_file)
 
 #: set in a document's data when its page was rendered without outputs because the code
 #: changed after it was planned: ``env-get-outdated`` then has it read (and executed) again
@@ -62,12 +63,11 @@ def _load_executed(store: NotebookCache, key: str, attempts: int = 3) -> Noteboo
     (its files are then removed): look the key up again rather than fail.
     """
     for attempt in range(attempts):
-        entry = store.lookup(key)
+        found = store.result_for(key)
         try:
-            if entry is not None:
-                return store.load_notebook(entry)
-            failure = store.lookup_failure(key)
-            return store.load_failure_notebook(failure) if failure is not None else None
+            if isinstance(found, CacheEntry):
+                return store.load_notebook(found)
+            return store.load_failure_notebook(found) if found is not None else None
         except (NbCacheError, FileNotFoundError):
             if attempt == attempts - 1:
                 raise NbCacheError(

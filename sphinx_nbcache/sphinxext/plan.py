@@ -33,13 +33,20 @@ from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency
 from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 from sphinx_nbcache.engine.inline import add_eval_cells
+from sphinx_nbcache.engine.outcome import Status
 
 from .metadata_checks import inspect_notebook
 from .settings import NotebookSettings, kernel_name, notebook_settings
 from .sources import notebook_format
 
-#: statuses of a notebook before execution
-EXECUTE, CACHED, FAILED, OFF, EXCLUDED = "execute", "cached", "failed", "off", "excluded"
+#: statuses of a notebook before execution (names kept for the modules that import them)
+EXECUTE, CACHED, FAILED, OFF, EXCLUDED = (
+    Status.EXECUTE,
+    Status.CACHED,
+    Status.FAILED,
+    Status.OFF,
+    Status.EXCLUDED,
+)
 
 
 @dataclass
@@ -49,7 +56,7 @@ class Plan:
     docname: str
     path: Path
     relpath: str
-    status: str
+    status: Status
     reason: str = ""
     nb: NotebookNode | None = None  # prepared for execution (resolved kernel)
     settings: NotebookSettings | None = None
@@ -221,16 +228,16 @@ class Planner:
 
     def _judge(self, plan: Plan) -> None:
         key = plan.key or ""
-        entry = self.store.lookup(key)
-        if entry is not None:
-            changed = self.stale_record(entry.dependencies)
+        found = self.store.result_for(key)
+        if isinstance(found, CacheEntry):
+            changed = self.stale_record(found.dependencies)
             if not changed:
-                plan.entry, plan.status, plan.reason = entry, CACHED, "unchanged"
+                plan.entry, plan.status, plan.reason = found, CACHED, "unchanged"
                 return
             plan.reason = "; ".join(changed)
             return
-        failure = self.store.lookup_failure(key)
-        if failure is not None:
+        if found is not None:
+            failure = found
             retry = self.retry_failure(failure, plan.settings)
             if retry is None:
                 plan.failure, plan.status = failure, FAILED
@@ -269,13 +276,12 @@ class Planner:
         key = inputs.key()
         if key != info.get("key"):
             return "declared inputs changed"  # plan() says which, once the file is read
-        entry = self.store.lookup(key)
-        if entry is not None:
-            changed = self.stale_record(entry.dependencies)
+        found = self.store.result_for(key)
+        if isinstance(found, CacheEntry):
+            changed = self.stale_record(found.dependencies)
             return "; ".join(changed) if changed else None
-        failure = self.store.lookup_failure(key)
-        if failure is not None:
-            return self.retry_failure(failure)
+        if found is not None:
+            return self.retry_failure(found)
         return "record evicted or removed"
 
     def run_settings(self, settings: NotebookSettings) -> dict[str, Any]:

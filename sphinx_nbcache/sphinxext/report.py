@@ -14,6 +14,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_nbcache.engine.files import atomic_write_bytes
+from sphinx_nbcache.engine.outcome import Status
 
 from .state import env_state
 
@@ -39,8 +40,8 @@ def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
         row = dict(state.data.get(docname, {}))
         if docname in this_build:
             row = {k: v for k, v in this_build[docname].items() if k != "traceback"}
-        elif row.get("status") == "executed":
-            row.update(status="cached", reason="unchanged")
+        elif row.get("status") == Status.EXECUTED:
+            row.update(status=Status.CACHED, reason="unchanged")
         rows.append({k: row.get(k) for k in (*COLUMNS, "key")})
     return rows
 
@@ -53,13 +54,13 @@ def build_finished(app: Sphinx, exception: Exception | None) -> None:
     rows = notebook_report(env)
     state = env_state(env)
     read_now = state.outcomes
-    from_cache = sum(1 for o in read_now.values() if o.get("status") == "cached")
+    from_cache = sum(1 for o in read_now.values() if o.get("status") == Status.CACHED)
     if rows:
         logger.info(
             "nbcache: %d executed, %d from cache, %d failed (%.1f s)",
             state.executed,
             from_cache,
-            sum(1 for o in read_now.values() if o.get("status") == "failed"),
+            sum(1 for o in read_now.values() if o.get("status") == Status.FAILED),
             state.seconds,
         )
     payload = {"notebooks": rows}
