@@ -101,4 +101,8 @@ def _done_elsewhere(
     # a record from before (its dependencies changed, say) is why the item executes
     if found is not None and found.created >= since:
         return found
+    if isinstance(found, CacheEntry):  # an old record can hide a newer failure
+        failure = store.lookup_failure(key)
+        if failure is not None and failure.created >= since:
+            return failure
     return None
