@@ -1,0 +1,133 @@
+"""Where a notebook's kernels live: their private folder, its transport, and its clean-up.
+
+Each run gets one temporary folder, ``nbcache-<pid>-<random>`` in the system's temporary
+folder, holding the kernels' Unix sockets and their connection files (jupyter_client would
+otherwise write ``tmp*.json`` beside it). Unix sockets rather than TCP ports: jupyter_client
+picks free ports, closes them and lets the kernel bind them, and another process can take one
+in between (the kernel then dies, or, worse, the client talks to another kernel's socket).
+
+A process killed outright (``kill -9``) cannot remove its folder. The owner's pid in the name
+makes such a folder ours and orphaned: before its first kernel starts, each process removes the
+folders whose owner is no longer alive (:func:`sweep_orphans`). The kernel of a killed process
+exits on its own: ipykernel polls its parent (``JPY_PARENT_PID``) every second.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: talk to kernels over Unix sockets (not on Windows, which has none for zmq)
+IPC = os.name != "nt"
+#: how many kernels are started for one notebook before its failure to start is its result
+KERNEL_START_ATTEMPTS = 3
+#: what the folders of this module are called: ``nbcache-<owner pid>-<random>``
+FOLDER_PREFIX = "nbcache-"
+_OURS = re.compile(rf"{FOLDER_PREFIX}(\d+)-[^-]+\Z")
+#: seconds a folder of a dead owner is left alone: a folder just made by a process whose pid
+#: was reused, or one whose owner's death the system has not reaped yet, is not swept
+ORPHAN_AGE = 60
+
+
+class KernelStartError(RuntimeError):
+    """Every attempt to start the notebook's kernel failed."""
+
+
+_swept: set[int] = set()  # the pids (a fork is a new process) that have swept already
+_sweep_lock = threading.Lock()
+
+
+@contextmanager
+def kernel_folder() -> Iterator[Path]:
+    """A private folder for one run's kernels, removed afterwards (sweeping orphans first,
+    once per process)."""
+    pid = os.getpid()
+    with _sweep_lock:
+        if pid not in _swept:
+            _swept.add(pid)
+            sweep_orphans()
+    with tempfile.TemporaryDirectory(
+        prefix=f"{FOLDER_PREFIX}{pid}-", ignore_cleanup_errors=True
+    ) as folder:
+        yield Path(folder)
+
+
+def transport(folder: Path | None, attempt: int = 1) -> Any:
+    """The traitlets configuration for the ``attempt``-th kernel of a run in ``folder``:
+    its connection file there and, where zmq has them, Unix sockets there too."""
+    from traitlets.config import Config
+
+    if folder is None:
+        return Config()
+    manager: dict[str, Any] = {"connection_file": str(folder / f"k{attempt}.json")}
+    if IPC:
+        manager.update(transport="ipc", ip=str(folder / f"k{attempt}"))
+    return Config({"KernelManager": manager})
+
+
+def sweep_orphans(
+    parent: str | os.PathLike[str] | None = None, *, min_age: float = ORPHAN_AGE
+) -> list[Path]:
+    """Remove the kernel folders in ``parent`` (the temporary folder) whose owner is dead.
+
+    Only folders named as :func:`kernel_folder` names them, whose owner pid is not alive and
+    that were last changed at least ``min_age`` seconds ago. Never raises.
+
+    :returns: the folders removed.
+    """
+    removed: list[Path] = []
+    if not IPC:  # Windows: no uid, and os.kill(pid, 0) would end the process
+        return removed
+    root = Path(parent if parent is not None else tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        found = _OURS.match(entry.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
+                continue
+            if now - entry.stat().st_mtime < min_age or _alive(int(found.group(1))):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def kernel_installed(name: str) -> bool:
+    """Whether kernel ``name`` is installed (asked first: jupyter_client would log a
+    traceback before it raises)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (as anyone's: a pid in use is never swept)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except OSError:
+        return True
+    return True

@@ -1,0 +1,94 @@
+"""A build killed outright leaves its kernels' folder behind; the next run sweeps it (issue 14).
+
+Real processes: a script executes a notebook, is killed with SIGKILL while its kernel runs a
+cell, and a second script's run then finds and removes what the first left.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(platform.system() == "Windows", reason="no kill -9 there")
+
+RUN = """\
+import sys
+from nbformat import v4
+from sphinx_nbcache.engine.executor import execute_notebook
+
+nb = v4.new_notebook(cells=[v4.new_code_cell(sys.argv[2])])
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+result = execute_notebook(nb, sys.argv[1])
+print("ok" if result.ok else result.error)
+"""
+
+SLEEPS = (
+    "import os, pathlib, time\n"
+    "pathlib.Path('kernel.pid').write_text(str(os.getpid()))\n"
+    "time.sleep(120)"
+)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        state = ""
+    if state == "Z":  # exited, not reaped by whoever adopted it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _wait_for(condition, what: str, limit: float = 60) -> None:
+    # a bound against hanging, not a timing: the conditions hold long before it
+    end = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < end, what
+        time.sleep(0.2)
+
+
+def test_a_killed_run_leaves_its_folder_and_the_next_run_sweeps_it(tmp_path: Path) -> None:
+    scratch, work = tmp_path / "tmp", tmp_path / "work"
+    scratch.mkdir()
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    killed = subprocess.Popen([sys.executable, "-c", RUN, str(work), SLEEPS], env=env)
+    try:
+        _wait_for(lambda: (work / "kernel.pid").is_file(), "the cell never started")
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+    kernel_pid = int((work / "kernel.pid").read_text())
+
+    (left,) = scratch.iterdir()  # the connection files are in it, not beside it
+    assert left.name.startswith(f"nbcache-{killed.pid}-")
+    assert (left / "k1.json").is_file()
+
+    # the orphaned kernel exits on its own (ipykernel polls its parent)
+    _wait_for(lambda: _gone(kernel_pid), "the orphaned kernel is still running")
+
+    # a folder of a live process (this one) is kept, even old; so is a fresh orphan's
+    live = scratch / f"nbcache-{os.getpid()}-live"
+    live.mkdir()
+    fresh = scratch / "nbcache-999999999-fresh"  # no such pid
+    fresh.mkdir()
+    for folder in (left, live):
+        os.utime(folder, (time.time() - 3600, time.time() - 3600))
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN, str(work), "print(1)"], env=env, capture_output=True, text=True
+    )
+    assert proc.stdout == "ok\n", proc.stderr
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, fresh.name])
