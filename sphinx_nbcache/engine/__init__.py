@@ -10,6 +10,9 @@ from .errors import (
     ValidationError,
 )
 from .hashing import KeyInputs, key_inputs, notebook_key
+from .interfaces import ExecutorBackend, ResultStore
+from .options import ExecutionOptions, resolve_cache_path
+from .outcome import Outcome, Status
 from .reader import read_notebook
 from .records import CacheEntry, FailureEntry, StagedEntry
 from .store import NotebookCache, default_cache_path
@@ -19,16 +22,22 @@ __all__ = [
     "CacheDatabaseError",
     "CacheEntry",
     "ExecutionError",
+    "ExecutionOptions",
+    "ExecutorBackend",
     "FailureEntry",
     "KeyInputs",
     "NbCacheError",
     "NotebookCache",
     "NotebookReadError",
+    "Outcome",
     "RecordNotFoundError",
+    "ResultStore",
     "StagedEntry",
+    "Status",
     "ValidationError",
     "default_cache_path",
     "key_inputs",
     "notebook_key",
     "read_notebook",
+    "resolve_cache_path",
 ]

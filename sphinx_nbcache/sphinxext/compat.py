@@ -132,6 +132,19 @@ def adopt_peer_values(app: Sphinx, config: Config) -> None:
             value = {**config[name], **value}
         config[name] = value
         logger.info("nbcache: %s = %r (from %s in conf.py)", name, value, peer)
+    _adopt_nbsphinx_kernel(config, raw)
+
+
+def _adopt_nbsphinx_kernel(config: Config, raw: dict[str, object]) -> None:
+    """nbsphinx runs every notebook on ``nbsphinx_kernel_name``, whatever its metadata names:
+    the same here, as a regular-expression alias of every kernel name (unless the project
+    sets its own aliases)."""
+    name = raw.get("nbsphinx_kernel_name")
+    ours = "nbcache_kernel_rgx_aliases"
+    if not name or not isinstance(name, str) or ours in raw or ours in config.overrides:
+        return
+    config[ours] = {".*": name}
+    logger.info("nbcache: %s = %r (from nbsphinx_kernel_name in conf.py)", ours, config[ours])
 
 
 # -- nbsphinx: structure, prolog and the values that cannot apply ------------------------------
@@ -147,10 +160,6 @@ PEER_VALUES.update(
 
 #: nbsphinx values (its ``app.add_config_value`` calls) not applied here, and why
 NBSPHINX_NOT_APPLIED: dict[str, str] = {
-    "nbsphinx_kernel_name": (
-        "it sets nbcache_kernel, the kernel of notebooks whose metadata names none; a notebook "
-        "that names a kernel keeps it (replace kernels with nbcache_kernel_aliases)"
-    ),
     "nbsphinx_codecell_lexer": (
         "the lexer of code cells comes from the notebook's language (ipython3 for Python)"
     ),
