@@ -42,3 +42,20 @@ def test_reading_keeps_no_line_in_the_notebook():
     assert "source_map" not in nb.metadata
     assert [c.metadata for c in nb.cells] == [{}, {"tags": ["hide-cell"]}, {"k": 1}]
     assert key_inputs(nb) == key_inputs(again)
+
+
+def test_failed_code_cell_warning_names_the_file_line(make_app, tmp_path):
+    text = (
+        "---\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Failing\n\n"
+        "```{code-cell} ipython3\nx = 1\n```\n\nText.\n\n"
+        "```{code-cell} ipython3\nraise ValueError('broken here')\n```\n"
+    )
+    (tmp_path / "conf.py").write_text('extensions = ["sphinx_nbcache"]\n')
+    (tmp_path / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   nb\n")
+    (tmp_path / "nb.md").write_text(text)
+    line = text.splitlines().index("raise ValueError('broken here')") + 1
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    failed = [w for w in warnings_of(app) if "notebook execution failed" in w]
+    assert len(failed) == 1, warnings_of(app)
+    assert failed[0].startswith(f"SRC/nb.md:{line}: WARNING:"), failed[0]

@@ -27,8 +27,10 @@ from sphinx_nbcache.engine.deps import recorded_dependencies
 from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
+from sphinx_nbcache.engine.inline import is_generated
 from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine.reader import cell_source_lines
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
 
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
@@ -190,7 +192,7 @@ def _settle(plan: Plan, outcomes: dict[str, dict[str, Any]]) -> None:
     outcomes[plan.docname] = plan.outcome()
     # failed before with the same inputs (an unreadable file is the parser's warning)
     if plan.status == FAILED and plan.failure is not None:
-        _warn_failure(plan.docname, outcomes[plan.docname], remembered=True)
+        _warn_failure(plan, outcomes[plan.docname], remembered=True)
 
 
 def _plan_all(planner: Planner, env: BuildEnvironment, docnames: Iterable[str]) -> list[Plan]:
@@ -328,7 +330,7 @@ def _execute(
             state.failed += 1
             verdict = "failed"
             if result.error is not None:
-                _warn_failure(plan.docname, outcome, remembered=False)
+                _warn_failure(plan, outcome, remembered=False)
         if config.nbcache_show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
@@ -389,7 +391,22 @@ def _store_result(
     return outcome
 
 
-def _warn_failure(docname: str, outcome: dict[str, Any], remembered: bool) -> None:
+def _failure_line(plan: Plan, cell: int) -> int:
+    """Where the failed cell is: its line in a MyST notebook's file, else its number."""
+    cells = plan.nb.cells if plan.nb is not None else []
+    # inline mode's generated cells are not in the file
+    source_index = cell - sum(1 for c in cells[:cell] if is_generated(c))
+    try:
+        lines = cell_source_lines(plan.path.read_text(encoding="utf-8"), plan.fmt)
+    except (OSError, UnicodeDecodeError):
+        lines = None
+    if lines is not None and 0 <= source_index < len(lines):
+        return lines[source_index]
+    return source_index + 1
+
+
+def _warn_failure(plan: Plan, outcome: dict[str, Any], remembered: bool) -> None:
+    docname = plan.docname
     tail = [line for line in (outcome.get("traceback") or "").splitlines() if line.strip()][-5:]
     cell = outcome.get("cell_index")
     detail = ("\n" + "\n".join(tail)) if tail else ""
@@ -401,5 +418,5 @@ def _warn_failure(docname: str, outcome: dict[str, Any], remembered: bool) -> No
         detail,
         type="nbcache",
         subtype="exec",
-        location=(docname, cell + 1) if isinstance(cell, int) else docname,
+        location=(docname, _failure_line(plan, cell)) if isinstance(cell, int) else docname,
     )

@@ -66,6 +66,8 @@ class Plan:
     failure: FailureEntry | None = None
     problems: list[str] = field(default_factory=list)
     error: str = ""
+    #: the reader format of its source (``ipynb``, ``md:myst``...)
+    fmt: str = ""
 
     @property
     def key(self) -> str | None:
@@ -185,7 +187,7 @@ class Planner:
             rel = PurePosixPath(*path.absolute().relative_to(self.srcdir).parts).as_posix()
         except ValueError:
             rel = path.as_posix()
-        plan = Plan(docname=docname, path=path, relpath=rel, status=EXECUTE)
+        plan = Plan(docname=docname, path=path, relpath=rel, status=EXECUTE, fmt=fmt)
         try:
             source_nb = read_notebook(path, fmt)
         except NotebookReadError as exc:
