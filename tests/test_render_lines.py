@@ -59,3 +59,22 @@ def test_failed_code_cell_warning_names_the_file_line(make_app, tmp_path):
     failed = [w for w in warnings_of(app) if "notebook execution failed" in w]
     assert len(failed) == 1, warnings_of(app)
     assert failed[0].startswith(f"SRC/nb.md:{line}: WARNING:"), failed[0]
+
+
+def test_blank_lines_before_code_are_not_in_the_literal_text(make_app, tmp_path):
+    """The code block's text is what the page shows (Pygments drops leading blank lines):
+    tools that match the two, like sphinx-codeautolink, find every cell."""
+    import nbformat
+    from docutils import nodes
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["sphinx_nbcache"]\nnbcache_execution_mode = "off"\n'
+    )
+    (tmp_path / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   nb\n")
+    cell = new_code_cell("\n  \n# 2 empty lines before\nx = 1\n")
+    nbformat.write(new_notebook(cells=[cell]), tmp_path / "nb.ipynb")
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    blocks = list(app.env.get_doctree("nb").findall(nodes.literal_block))
+    assert [b.astext() for b in blocks] == ["# 2 empty lines before\nx = 1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,10 @@ from .outputs import render_outputs
 from .tags import CellDisplay, cell_display, folds_whole_cell
 
 logger = logging.getLogger(__name__)
+
+#: blank lines before a cell's code, which Pygments drops from the page: the literal text
+#: must be what the page shows (sphinx-codeautolink matches the two)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 #: Pygments lexer per kernel language, where the language name is not the best lexer
 LEXERS: dict[str, str] = {"python": "ipython3"}
@@ -160,7 +165,7 @@ class NotebookRenderer(SphinxRenderer):
         remove_output = display.remove_output or look["remove_code_outputs"] is True
         outputs = [] if remove_output else cell.get("outputs", [])
         outputs = mystnb_meta.filter_outputs(look, outputs, self.merge_streams)
-        source = token.content.rstrip("\n")
+        source = _LEADING_BLANK_LINES.sub("", token.content).rstrip("\n")
         remove_input = display.remove_input or look["remove_code_source"] is True
         show_input = not remove_input and bool(source.strip())
         output_nodes = render_outputs(self, outputs, display, line)
