@@ -61,7 +61,23 @@ def test_mystnb_project(app):
     assert link is not None and link["href"].endswith("nb.ipynb")
     downloaded = Path(app.outdir) / "sub" / link["href"]
     assert downloaded.read_bytes() == executed.read_bytes()
-    assert index.select("table")  # nb-exec-table
+    # nb-exec-table: MyST-NB's columns; the executed notebook's row, ✅, its run time
+    table = index.select_one("table")
+    assert [th.get_text() for th in table.select("thead th, thead td")] == [
+        "Document",
+        "Modified",
+        "Method",
+        "Run Time (s)",
+        "Status",
+    ]
+    rows = {
+        r.select("td")[0].get_text(): [td.get_text() for td in r.select("td")]
+        for r in table.select("tbody tr")
+    }
+    assert "old" not in rows  # shown as stored (excluded): no execution data, as in MyST-NB
+    _, modified, method, seconds, status = rows["sub/nb"]
+    assert modified[:2] == "20" and method == app.config.nbcache_execution_mode
+    assert float(seconds) > 0 and status == "✅"
 
     # nbformat 4.0 without cell ids: read, not executed (excluded), stored output shown
     old = page(app, "old")

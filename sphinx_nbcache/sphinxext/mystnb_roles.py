@@ -28,7 +28,7 @@ from sphinx.util.docutils import ReferenceRole, SphinxDirective
 
 from sphinx_nbcache.engine.files import atomic_write_bytes
 
-from .report import ExecutionTableDirective
+from .report import MystnbExecutionTableDirective
 
 #: MyST-NB's folder of executed notebooks, beside the output folder
 OUTPUT_FOLDER = "jupyter_execute"
@@ -126,7 +126,7 @@ def _note_output_folder(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register the roles and directives."""
-    app.add_directive("nb-exec-table", ExecutionTableDirective)
+    app.add_directive("nb-exec-table", MystnbExecutionTableDirective)
     app.add_role("nb-download", NotebookDownloadRole())
     for name in ("code-cell", "raw-cell"):
         app.add_directive(name, CellOutsideNotebook, override=True)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,11 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.files import atomic_write_bytes
 from sphinx_nbcache.engine.outcome import Status
 
-from .state import env_state
+from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +81,18 @@ class ExecutionTableDirective(SphinxDirective):
     """``nbcache-execution-table``: a table of every notebook and what the build did with it."""
 
     has_content = False
+    #: the columns: ours, or MyST-NB's (``nb-exec-table``)
+    style = "nbcache"
 
     def run(self) -> list[nodes.Node]:
         env_state(self.env).table_docs.add(self.env.docname)
-        return [execution_table("")]
+        return [execution_table("", style=self.style)]
+
+
+class MystnbExecutionTableDirective(ExecutionTableDirective):
+    """``nb-exec-table``: the same table with MyST-NB's columns, so its pages look the same."""
+
+    style = "mystnb"
 
 
 def _cell(text: str) -> nodes.entry:
@@ -94,8 +105,11 @@ def replace_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not tables:
         return
     rows = notebook_report(app.env)
-    headers = ("Document", "Status", "Reason", "Seconds", "Error")
     for placeholder in tables:
+        if placeholder.get("style") == "mystnb":
+            placeholder.replace_self(_mystnb_table(app, docname, rows))
+            continue
+        headers = ("Document", "Status", "Reason", "Seconds", "Error")
         table = nodes.table(classes=["nbcache-execution-table"])
         group = nodes.tgroup(cols=len(headers))
         table += group
@@ -123,3 +137,51 @@ def replace_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             )
         group += body
         placeholder.replace_self(table)
+
+
+#: MyST-NB's columns after "Document"
+MYSTNB_HEADERS = ("Modified", "Method", "Run Time (s)", "Status")
+
+
+def _mystnb_table(app: Sphinx, docname: str, rows: list[dict[str, Any]]) -> nodes.table:
+    """MyST-NB's execution statistics: the notebooks that executed or came from the cache,
+    when their record was made, how (the execution mode), how long, and ✅ or ❌ (the error
+    as the mark's explanation)."""
+    table = nodes.table(classes=["colwidths-auto", "nbcache-execution-table"])
+    group = nodes.tgroup(cols=len(MYSTNB_HEADERS) + 1)
+    table += group
+    for _ in range(len(MYSTNB_HEADERS) + 1):
+        group += nodes.colspec(colwidth=1)
+    group += nodes.thead("", nodes.row("", *(_cell(h) for h in ("Document", *MYSTNB_HEADERS))))
+    body = nodes.tbody()
+    group += body
+    store = store_for(app.env)
+    for row in rows:
+        if row.get("status") not in ("executed", "cached", "failed"):
+            continue  # shown as stored: MyST-NB has no execution data for them
+        created = None
+        if isinstance(row.get("record_id"), int):
+            with contextlib.suppress(NbCacheError):
+                created = store.get(row["record_id"]).created
+        link = nodes.reference(
+            "",
+            row["docname"],
+            internal=True,
+            refuri=app.builder.get_relative_uri(docname, row["docname"]),
+        )
+        seconds = row.get("seconds")
+        failed = row.get("status") == "failed"
+        mark = nodes.paragraph()
+        if failed:
+            mark += nodes.abbreviation("❌", "❌", explanation=row.get("error") or "")
+        else:
+            mark += nodes.Text("✅")
+        body += nodes.row(
+            "",
+            nodes.entry("", nodes.paragraph("", "", link)),
+            _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(created)) if created else ""),
+            _cell(str(app.config.nbcache_execution_mode)),
+            _cell(str(round(seconds, 2)) if isinstance(seconds, (int, float)) else "-"),
+            nodes.entry("", mark),
+        )
+    return table
