@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,6 @@ class ExecutionOptions:
         object.__setattr__(self, "notebook_timeout", limit(self.notebook_timeout))
         object.__setattr__(self, "env", dict(self.env))
         object.__setattr__(self, "kernel_arguments", tuple(self.kernel_arguments))
-
-    def with_changes(self, **changes: Any) -> ExecutionOptions:
-        """A copy with ``changes`` (normalised the same way)."""
-        return replace(self, **changes)
 
     def outcome_settings(self) -> dict[str, Any]:
         """The settings besides the key that can change a run's outcome, kept with a failure

@@ -6,7 +6,7 @@ rendered from outcomes; nothing else spells a status.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
@@ -58,9 +58,6 @@ class Outcome:
     stored: bool = True
     #: where it ran (``"local"``, a worker's address)
     where: str = ""
-
-    def with_changes(self, **changes: Any) -> Outcome:
-        return replace(self, **changes)
 
     @property
     def ok(self) -> bool:

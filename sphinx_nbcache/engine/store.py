@@ -41,6 +41,7 @@ from .errors import (
     ValidationError,
 )
 from .files import copy_into, relative_inside, remove_tree, safe_join
+from .options import cli_cache_path
 from .reader import AUTO, read_notebook
 from .records import CacheEntry, FailureEntry, StagedEntry
 
@@ -65,7 +66,7 @@ def _newest_mtime(folder: Path) -> float:
 
 def default_cache_path() -> Path:
     """The cache folder in use when none is given: ``$NBCACHE_PATH`` or ``./.nbcache``."""
-    return Path(os.environ.get("NBCACHE_PATH") or ".nbcache")
+    return cli_cache_path()
 
 
 class NotebookCache:

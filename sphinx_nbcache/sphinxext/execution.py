@@ -28,7 +28,6 @@ from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
 from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
 from sphinx_nbcache.engine.inline import is_generated
-from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.outcome import Status
 from sphinx_nbcache.engine.reader import cell_source_lines
 from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
@@ -284,13 +283,8 @@ def _execute(
                 nb=plan.nb,
                 cwd=plan.path.parent,
                 name=plan.relpath,
-                options=ExecutionOptions(
-                    kernel_name=plan.nb.metadata["kernelspec"]["name"],
-                    timeout=plan.settings.timeout,
-                    notebook_timeout=plan.settings.notebook_timeout,
-                    allow_errors=plan.settings.allow_errors,
-                    env=dict(config.nbcache_env),
-                    kernel_arguments=list(config.nbcache_kernel_arguments),
+                options=planner.execution_options(
+                    plan.settings, plan.nb.metadata["kernelspec"]["name"]
                 ),
                 exclude=exclude,
                 source_path=plan.path,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import fnmatch
 import glob
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency
 from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 from sphinx_nbcache.engine.inline import add_eval_cells
+from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.outcome import Status
 
 from .metadata_checks import inspect_notebook
@@ -286,17 +285,22 @@ class Planner:
             return self.retry_failure(found)
         return "record evicted or removed"
 
+    def execution_options(
+        self, settings: NotebookSettings, kernel: str | None = None
+    ) -> ExecutionOptions:
+        """How a notebook with these settings runs (``kernel``: as resolved by :meth:`plan`)."""
+        return ExecutionOptions(
+            kernel_name=kernel,
+            timeout=settings.timeout,
+            notebook_timeout=settings.notebook_timeout,
+            allow_errors=settings.allow_errors,
+            env=self.config.nbcache_env,
+            kernel_arguments=self.config.nbcache_kernel_arguments,
+        )
+
     def run_settings(self, settings: NotebookSettings) -> dict[str, Any]:
         """The settings besides the key that can change a run's outcome, kept with a failure."""
-        return {
-            "timeout": settings.timeout,
-            "notebook_timeout": settings.notebook_timeout,
-            "allow_errors": settings.allow_errors,
-            # a digest: the values may be secrets, and the cache may be shared
-            "env": hashlib.sha256(
-                json.dumps(dict(self.config.nbcache_env), sort_keys=True).encode()
-            ).hexdigest(),
-        }
+        return self.execution_options(settings).outcome_settings()
 
     def retry_failure(
         self, failure: FailureEntry, settings: NotebookSettings | None = None

@@ -18,6 +18,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 from sphinx_nbcache.engine import NotebookCache
+from sphinx_nbcache.engine.options import resolve_cache_path
 
 _STORES: dict[tuple[str, int], NotebookCache] = {}
 
@@ -50,9 +51,7 @@ def env_state(env: BuildEnvironment) -> EnvState:
 
 def cache_path(config: Config, confdir: str | os.PathLike[str]) -> Path:
     """The cache folder: ``nbcache_path`` (relative to ``conf.py``) or ``.nbcache`` there."""
-    value = config.nbcache_path
-    path = Path(value) if value else Path(".nbcache")
-    return path if path.is_absolute() else Path(confdir) / path
+    return resolve_cache_path(config.nbcache_path, confdir)
 
 
 def store_for(env: BuildEnvironment) -> NotebookCache:
