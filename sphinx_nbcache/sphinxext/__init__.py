@@ -60,7 +60,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_notebook_copies(app)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

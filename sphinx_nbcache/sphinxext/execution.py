@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -29,6 +28,7 @@ from sphinx_nbcache.engine.reader import cell_source_lines
 from sphinx_nbcache.engine.runner import Finished, RunItem, Runner
 from sphinx_nbcache.engine.scheduler import LocalBackend, default_jobs
 
+from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
 from .state import close_stores, env_state, store_for
@@ -92,7 +92,7 @@ def get_outdated(
 def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """``env-before-read-docs``: execute what is stale among the documents to read."""
     store = store_for(env)
-    outcomes: dict[str, dict[str, Any]] = {}
+    outcomes: dict[str, DocOutcome] = {}
     env_state(env).outcomes = outcomes
     forget_unstored()
     since = time.time()
@@ -115,9 +115,9 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
             _execute(app, env, planner, todo, outcomes, since)
-    failures = [o for o in outcomes.values() if o["status"] == FAILED]
+    failures = [o.outcome for o in outcomes.values() if o.status is FAILED]
     if failures and app.config.nbcache_raise_on_error:
-        lines = [f"  {o['source']}: {o['error']}" for o in failures]
+        lines = [f"  {o.source}: {o.error}" for o in failures]
         raise NotebookExecutionFailed(
             f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
             "(nbcache_raise_on_error = True):\n" + "\n".join(lines)
@@ -147,7 +147,7 @@ def _log_shown_as_stored(plans: list[Plan], named: int = 5) -> None:
     )
 
 
-def _settle(plan: Plan, outcomes: dict[str, dict[str, Any]]) -> None:
+def _settle(plan: Plan, outcomes: dict[str, DocOutcome]) -> None:
     """Record the outcome of a notebook this build does not execute."""
     outcomes[plan.docname] = plan.outcome()
     # failed before with the same inputs (an unreadable file is the parser's warning)
@@ -224,7 +224,7 @@ def _execute(
     env: BuildEnvironment,
     planner: Planner,
     todo: list[Plan],
-    outcomes: dict[str, dict[str, Any]],
+    outcomes: dict[str, DocOutcome],
     since: float,
 ) -> None:
     """Execute ``todo`` through the engine's runner, recording each notebook's outcome."""
@@ -321,7 +321,7 @@ def _item(planner: Planner, plan: Plan) -> RunItem:
 
 
 def _taken(
-    store: NotebookCache, plan: Plan, done: Finished, outcomes: dict[str, dict[str, Any]]
+    store: NotebookCache, plan: Plan, done: Finished, outcomes: dict[str, DocOutcome]
 ) -> None:
     """A notebook another build executed (or failed) while this one planned: use its result."""
     if done.entry is not None:
@@ -360,16 +360,16 @@ def _failure_line(plan: Plan, cell: int) -> int:
     return source_index + 1
 
 
-def _warn_failure(plan: Plan, outcome: dict[str, Any], remembered: bool) -> None:
-    docname = plan.docname
-    tail = [line for line in (outcome.get("traceback") or "").splitlines() if line.strip()][-5:]
-    cell = outcome.get("cell_index")
+def _warn_failure(plan: Plan, doc: DocOutcome, remembered: bool) -> None:
+    docname, outcome = plan.docname, doc.outcome
+    tail = [line for line in outcome.traceback.splitlines() if line.strip()][-5:]
+    cell = outcome.cell_index
     detail = ("\n" + "\n".join(tail)) if tail else ""
     again = " (remembered: its inputs did not change since it failed)" if remembered else ""
     logger.warning(
         "notebook execution failed%s: %s%s",
         again,
-        outcome.get("error") or "unknown error",
+        outcome.error or "unknown error",
         detail,
         type="nbcache",
         subtype="exec",

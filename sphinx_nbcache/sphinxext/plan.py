@@ -11,7 +11,7 @@ import fnmatch
 import glob
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,6 +34,7 @@ from sphinx_nbcache.engine.inline import add_eval_cells
 from sphinx_nbcache.engine.options import ExecutionOptions
 from sphinx_nbcache.engine.outcome import Outcome, Status
 
+from .doc_outcome import DocOutcome
 from .metadata_checks import inspect_notebook
 from .settings import NotebookSettings, kernel_name, notebook_settings
 from .sources import notebook_format
@@ -72,47 +73,36 @@ class Plan:
     def key(self) -> str | None:
         return self.inputs.key() if self.inputs is not None else None
 
-    def outcome(self, **changes: Any) -> dict[str, Any]:
-        """The JSON-ready record of this notebook's fate in the build."""
-        out: dict[str, Any] = {
-            "docname": self.docname,
-            "source": self.relpath,
-            "status": self.status,
-            "reason": self.reason,
-            "seconds": self.entry.data.get("seconds") if self.entry else None,
-            "record_id": self.entry.id if self.entry else None,
-            "error": self.error or (self.failure.error if self.failure else ""),
-            "key": self.key,
-            # what env-get-outdated needs to re-check an unchanged file cheaply
-            "inputs": _code_inputs(self.inputs),
-            "declared": self.declared,
-        }
-        if self.failure is not None:
-            out["traceback"] = self.failure.traceback
-            out["cell_index"] = self.failure.cell_index
-        out.update(changes)
-        return out
+    def outcome(self, **changes: Any) -> DocOutcome:
+        """This notebook's fate in the build, as planned (``changes``: :class:`Outcome`
+        fields that differ)."""
+        failure = self.failure
+        outcome = Outcome(
+            name=self.docname,
+            source=self.relpath,
+            status=self.status,
+            reason=self.reason,
+            seconds=self.entry.data.get("seconds") if self.entry else None,
+            record_id=self.entry.id if self.entry else None,
+            error=self.error or (failure.error if failure else ""),
+            traceback=failure.traceback if failure else "",
+            cell_index=failure.cell_index if failure else None,
+            key=self.key,
+        )
+        return self.outcome_of(replace(outcome, **changes))
 
-    def outcome_of(self, outcome: Outcome) -> dict[str, Any]:
-        """The record of this notebook's fate from the runner's :class:`Outcome` of its run.
+    def outcome_of(self, outcome: Outcome) -> DocOutcome:
+        """This notebook's fate from an :class:`Outcome` (the runner's, of its run).
 
-        A run whose result could not be stored says why in ``error``, its status stays
+        A run whose result could not be stored says why in ``error``; its status stays
         ``executed`` (its page shows the run's outputs).
         """
-        changes: dict[str, Any] = {
-            "status": outcome.status,
-            "seconds": outcome.seconds,
-            "record_id": outcome.record_id,
-            "error": outcome.error
-            or (
-                f"its result could not be stored: {outcome.store_error}"
-                if outcome.store_error
-                else ""
-            ),
-        }
-        if outcome.status is Status.FAILED:
-            changes.update(traceback=outcome.traceback, cell_index=outcome.cell_index)
-        return self.outcome(**changes)
+        if outcome.store_error and not outcome.error:
+            outcome = replace(
+                outcome, error=f"its result could not be stored: {outcome.store_error}"
+            )
+        # what env-get-outdated needs to re-check an unchanged file cheaply
+        return DocOutcome(outcome, _code_inputs(self.inputs), tuple(self.declared))
 
 
 def _code_inputs(inputs: KeyInputs | None) -> dict[str, Any] | None:
@@ -275,20 +265,19 @@ class Planner:
         reasons = [] if old_key == key else explain_change(old_inputs, plan.inputs)  # type: ignore[arg-type]
         plan.reason = "; ".join(reasons) if reasons else "record evicted or removed"
 
-    def needs_reading(self, info: Mapping[str, Any], path: Path) -> str | None:
+    def needs_reading(self, info: DocOutcome, path: Path) -> str | None:
         """For a document Sphinx thinks unchanged: why it must be read again, or ``None``.
 
-        :param info: the document's data from the last build (``Plan.outcome()``).
+        :param info: the document's outcome in the last build (``Plan.outcome()``).
         """
-        status = info.get("status")
-        if status in (OFF, EXCLUDED) or not info.get("inputs"):
+        if info.status.from_file or not info.inputs:
             return None
         if self.config.nbcache_execution_mode == "force":
             return "execution mode force"
-        if info.get("changed_under_build"):  # outputs.CHANGED_UNDER_BUILD
+        if info.changed_under_build:
             return "the notebook changed while the last build executed it"
-        code = info["inputs"]
-        extra = self.key_extra(info["source"], path.parent, list(info.get("declared") or []))
+        code = info.inputs
+        extra = self.key_extra(info.outcome.source, path.parent, list(info.declared))
         inputs = KeyInputs(
             code["kernel"],
             code["language"],
@@ -296,7 +285,7 @@ class Planner:
             extra,
         )
         key = inputs.key()
-        if key != info.get("key"):
+        if key != info.key:
             return "declared inputs changed"  # plan() says which, once the file is read
         found = self.store.result_for(key)
         if isinstance(found, CacheEntry):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -19,6 +18,8 @@ from sphinx.environment import BuildEnvironment
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.options import resolve_cache_path
+
+from .doc_outcome import DocOutcome
 
 _STORES: dict[tuple[str, int], NotebookCache] = {}
 
@@ -29,11 +30,11 @@ class EnvState:
 
     cache_path: str = ""
     #: per notebook document: the outcome its page was rendered from (kept across builds)
-    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: dict[str, DocOutcome] = field(default_factory=dict)
     #: documents holding an ``nbcache-execution-table`` (kept across builds)
     table_docs: set[str] = field(default_factory=set)
     #: this build's decision per notebook read, made before reading
-    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[str, DocOutcome] = field(default_factory=dict)
     #: this build's counters
     executed: int = 0
     failed: int = 0

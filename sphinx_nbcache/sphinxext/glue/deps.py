@@ -76,9 +76,9 @@ def add_pasting_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         # a notebook page is unchanged itself (or it would be read already): it renders from
         # the same outcome as in the last build
         if page in state.data and page not in state.outcomes:
-            outcome = dict(state.data[page])
-            if outcome.get("status") == Status.EXECUTED:  # then; now it comes from the cache
-                outcome.update(status=Status.CACHED, reason="unchanged")
+            outcome = state.data[page]
+            if outcome.status is Status.EXECUTED:  # then; now it comes from the cache
+                outcome = outcome.with_outcome(status=Status.CACHED, reason="unchanged")
             state.outcomes[page] = outcome
     logger.info(
         "nbcache: reading %d page%s again, for values pasted from notebooks that changed: %s",

@@ -23,7 +23,7 @@ from sphinx_nbcache.engine.inline import add_eval_cells, split_eval_cells
 from sphinx_nbcache.engine.reader import read_notebook
 
 # nothing from ..rendering: its parser imports this module
-from ..outputs import _load_executed
+from ..outputs import executed_notebook
 from ..settings import notebook_settings
 from ..sources import notebook_format
 from ..state import env_state, store_for
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 TEMP_KEY = "nbcache_page_values"
 
 #: statuses whose values are in the source file rather than a cache record
-_FROM_FILE = ("off", "excluded")
 
 
 @dataclass
@@ -119,13 +118,13 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
     if outcome is None:
         raise ValuesUnavailable(f"{docname!r} is not a notebook of this project")
     path = Path(env.doc2path(docname))
-    key = outcome.get("key")
-    from_file = outcome.get("status") in _FROM_FILE or not key
+    key = outcome.key
+    from_file = outcome.status.from_file or not key
     try:
         ident: tuple[Any, ...] = (
             ("file", docname, path.stat().st_mtime_ns)
             if from_file
-            else ("record", docname, key, outcome.get("record_id"), outcome.get("status"))
+            else ("record", docname, key, outcome.outcome.record_id, outcome.status)
         )
     except OSError as exc:
         raise ValuesUnavailable(f"cannot read {path.name}: {exc}") from None
@@ -136,7 +135,7 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
             fmt = notebook_format(env.config, path)
             nb = read_notebook(path, fmt) if fmt is not None else None
         else:
-            nb = _load_executed(store_for(env), str(key))
+            nb = executed_notebook(store_for(env), str(key))
     except (NbCacheError, OSError) as exc:
         raise ValuesUnavailable(f"the outputs of {path.name} cannot be read: {exc}") from None
     if nb is None:
