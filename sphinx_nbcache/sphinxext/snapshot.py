@@ -42,19 +42,20 @@ _DEFAULTS: dict[str, Any] = {value.name: value.default for value in CONFIG_VALUE
 
 
 def _frozen(value: Any) -> Any:
-    """Lists as tuples, mappings read-only (one level down too: ``{glob: [patterns]}``)."""
+    """A list as a tuple, a mapping read-only with its list values as tuples
+    (``{glob: [patterns]}``); deeper levels (an image option's value) stay as they are."""
     if isinstance(value, Mapping):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return value
+        return MappingProxyType({k: _tuple(v) for k, v in value.items()})
+    return _tuple(value)
+
+
+def _tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _thawed(value: Any) -> Any:
-    """The inverse of :func:`_frozen`, for pickling (a ``mappingproxy`` does not pickle)."""
-    if isinstance(value, Mapping):
-        return {k: _thawed(v) for k, v in value.items()}
-    return value
+    """A read-only mapping as a dict, for pickling (a ``mappingproxy`` does not pickle)."""
+    return dict(value) if isinstance(value, MappingProxyType) else value
 
 
 def _default(name: str) -> Any:
@@ -127,7 +128,7 @@ class NbcacheConfig:
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, (list, dict)):  # given by hand: freeze it as from_config does
+            if isinstance(value, (list, dict)):  # given by hand: frozen as from_config does
                 object.__setattr__(self, item.name, _frozen(value))
 
     def __reduce__(self) -> tuple[Any, ...]:
