@@ -62,3 +62,33 @@ def test_kernel_regex_aliases_apply_after_the_exact_ones():
     # the whole name must match: "conda-" inside another name is not "conda-.*"
     conf2 = replace(CONF, kernel_rgx_aliases={"conda-.*": "ir"})
     assert kernel_name(conf2, settings, {"kernelspec": {"name": "x-conda-r"}}) == "x-conda-r"
+
+
+def test_execution_options_from_the_snapshot_and_the_notebook():
+    from sphinx_nbcache.engine.options import ExecutionOptions
+    from sphinx_nbcache.sphinxext.settings import execution_options
+
+    conf = replace(CONF, env={"A": "1"}, kernel_arguments=("--x",), notebook_timeout=60)
+    settings, _ = notebook_settings(conf, {"mystnb": {"execution_timeout": -1}}, "a.ipynb")
+    assert execution_options(conf, settings, "ir") == ExecutionOptions(
+        kernel_name="ir",
+        timeout=None,
+        notebook_timeout=60,
+        allow_errors=False,
+        env={"A": "1"},
+        kernel_arguments=("--x",),
+    )
+
+
+def test_peer_notebook_metadata_in_our_names():
+    from sphinx_nbcache.sphinxext.compat import peer_notebook_settings
+
+    assert peer_notebook_settings(
+        {
+            "mystnb": {"execution_mode": "cache", "execution_timeout": 5, "other": 1},
+            "nbsphinx": {"execute": "always", "allow_errors": True},
+        }
+    ) == {"execution_mode": "force", "timeout": 5, "allow_errors": True}
+    # an unknown nbsphinx execute value is not translated (nor reported here)
+    assert peer_notebook_settings({"nbsphinx": {"execute": "sometimes"}}) == {}
+    assert peer_notebook_settings({"mystnb": "not a mapping"}) == {}
