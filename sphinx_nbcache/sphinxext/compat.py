@@ -19,15 +19,18 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.options import limit
 
 from . import mystnb_config
-from .metadata_checks import NBSPHINX_EXECUTE
 from .sphinx_versions import conf_py_values
 
 logger = logging.getLogger(__name__)
 
 
+#: nbsphinx's ``execute`` values (``conf.py`` and notebook metadata) in our modes
+NBSPHINX_EXECUTE = {"never": "off", "always": "force", "auto": "auto"}
+
+
 def _mode(value: Any) -> Any:
-    # myst-nb: off/auto/cache/force/inline; nbsphinx: never/auto/always
-    return {"never": "off", "always": "force"}.get(value, value)
+    # myst-nb: off/auto/cache/force/inline (ours already); nbsphinx: never/auto/always
+    return NBSPHINX_EXECUTE.get(value, value) if isinstance(value, str) else value
 
 
 def _timeout(value: Any) -> Any:
