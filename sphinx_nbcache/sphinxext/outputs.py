@@ -56,6 +56,22 @@ def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode 
     return merged
 
 
+#: this build's runs whose results the store could not keep, by key (in memory only: ``-j``
+#: readers fork after execution and inherit it)
+_UNSTORED: dict[str, NotebookNode] = {}
+
+
+def keep_unstored(key: str | None, nb: NotebookNode) -> None:
+    """Show ``nb``, a run the store could not keep, on its page in this build."""
+    if key:
+        _UNSTORED[key] = nb
+
+
+def forget_unstored() -> None:
+    """At the start of a build: the last build's unstored runs are not this one's."""
+    _UNSTORED.clear()
+
+
 def _load_executed(store: NotebookCache, key: str, attempts: int = 3) -> NotebookNode | None:
     """The executed (or partly executed) notebook stored under ``key``, if any.
 
@@ -155,7 +171,7 @@ def _with_outputs(env: BuildEnvironment, docname: str, nb: NotebookNode) -> Note
         )
         return _without_outputs(nb)
     try:
-        executed = _load_executed(store_for(env), outcome["key"])
+        executed = _UNSTORED.get(outcome["key"]) or _load_executed(store_for(env), outcome["key"])
     except NbCacheError as exc:
         logger.warning("%s", exc, type="nbcache", subtype="cache", location=docname)
         return nb

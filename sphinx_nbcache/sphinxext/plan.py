@@ -32,7 +32,7 @@ from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 from sphinx_nbcache.engine.inline import add_eval_cells
 from sphinx_nbcache.engine.options import ExecutionOptions
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine.outcome import Outcome, Status
 
 from .metadata_checks import inspect_notebook
 from .settings import NotebookSettings, kernel_name, notebook_settings
@@ -92,6 +92,27 @@ class Plan:
             out["cell_index"] = self.failure.cell_index
         out.update(changes)
         return out
+
+    def outcome_of(self, outcome: Outcome) -> dict[str, Any]:
+        """The record of this notebook's fate from the runner's :class:`Outcome` of its run.
+
+        A run whose result could not be stored says why in ``error``, its status stays
+        ``executed`` (its page shows the run's outputs).
+        """
+        changes: dict[str, Any] = {
+            "status": outcome.status,
+            "seconds": outcome.seconds,
+            "record_id": outcome.record_id,
+            "error": outcome.error
+            or (
+                f"its result could not be stored: {outcome.store_error}"
+                if outcome.store_error
+                else ""
+            ),
+        }
+        if outcome.status is Status.FAILED:
+            changes.update(traceback=outcome.traceback, cell_index=outcome.cell_index)
+        return self.outcome(**changes)
 
 
 def _code_inputs(inputs: KeyInputs | None) -> dict[str, Any] | None:
