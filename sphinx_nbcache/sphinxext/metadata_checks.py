@@ -3,10 +3,11 @@
 Read elsewhere: ``settings.py`` (``nbcache`` settings, and the ``mystnb`` and ``nbsphinx``
 ones as ``compat.py`` translates them), ``plan.py`` (``nbcache.dependencies``),
 ``rendering/tags.py`` and ``rendering/mystnb_meta.py`` (cell ``tags``, ``mystnb`` and
-``nbsphinx`` metadata), ``rendering/parser.py`` (notebook ``nbsphinx``). Each of them may then trust what it reads: :func:`inspect_notebook` returns
-the notebook without the values of a wrong shape, and one message per such value, given once
-per build where the notebook is planned. A wrong value is ignored, as a bad ``conf.py`` value
-is, and nothing else about the notebook changes.
+``nbsphinx`` metadata), ``rendering/parser.py`` (notebook ``nbsphinx``). Each of them may
+then trust what it reads: :func:`inspect_notebook` returns the notebook without the values of
+a wrong shape, and one message per such value, given once per build where the notebook is
+planned. A wrong value is ignored, as a bad ``conf.py`` value is, and nothing else about the
+notebook changes.
 """
 
 from __future__ import annotations
