@@ -12,6 +12,7 @@ from sphinx.util import logging
 from sphinx_nbcache.engine.inline import DEFAULT_NAME_REGEX
 from sphinx_nbcache.engine.outcome import Status
 
+from ..snapshot import nbcache_config
 from ..state import env_state
 from .deps import note_paste
 from .page import ValuesUnavailable, page_values, values_of
@@ -86,7 +87,7 @@ def evaluated(
     """
 
     page = page_values(env)
-    regex = env.config.nbcache_eval_name_regex or DEFAULT_NAME_REGEX
+    regex = nbcache_config(env).eval_name_regex or DEFAULT_NAME_REGEX
     if page is None:
         warn(env, line, "eval", "{eval} %r: this page is not a notebook", expression)
         return None

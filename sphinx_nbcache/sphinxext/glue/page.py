@@ -25,6 +25,7 @@ from sphinx_nbcache.engine.reader import read_notebook
 # nothing from ..rendering: its parser imports this module
 from ..outputs import executed_notebook
 from ..settings import notebook_settings
+from ..snapshot import nbcache_config
 from ..sources import notebook_format
 from ..state import env_state, store_for
 from .values import GluedValue, glued_values, without_hidden_records
@@ -59,7 +60,7 @@ def _relpath(env: BuildEnvironment, path: Path) -> str:
 def is_inline(env: BuildEnvironment, docname: str, nb: NotebookNode) -> bool:
     """Whether ``nb`` executes in ``inline`` mode (from ``conf.py`` or its metadata)."""
     relpath = _relpath(env, Path(env.doc2path(docname)))
-    settings, _ = notebook_settings(env.config, nb.metadata, relpath)
+    settings, _ = notebook_settings(nbcache_config(env), nb.metadata, relpath)
     return settings.execution_mode == "inline" and not settings.excluded
 
 
@@ -67,7 +68,7 @@ def with_eval_cells(env: BuildEnvironment, docname: str, nb: NotebookNode) -> No
     """``nb`` with the evaluation cells the planner added for execution, in inline mode."""
     if not is_inline(env, docname, nb):
         return nb
-    return add_eval_cells(nb, env.config.nbcache_eval_name_regex)
+    return add_eval_cells(nb, nbcache_config(env).eval_name_regex)
 
 
 def take_page_values(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
@@ -132,7 +133,7 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
         return _LOADED[ident]
     try:
         if from_file:
-            fmt = notebook_format(env.config, path)
+            fmt = notebook_format(nbcache_config(env), path)
             nb = read_notebook(path, fmt) if fmt is not None else None
         else:
             nb = executed_notebook(store_for(env), str(key))
