@@ -31,6 +31,8 @@ from sphinx_nbcache.engine.scheduler import LocalBackend, default_jobs
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
+from .settings import execution_options
+from .snapshot import nbcache_config
 from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
@@ -116,7 +118,7 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         if todo:
             _execute(app, env, planner, todo, outcomes, since)
     failures = [o.outcome for o in outcomes.values() if o.status is FAILED]
-    if failures and app.config.nbcache_raise_on_error:
+    if failures and nbcache_config(app).raise_on_error:
         lines = [f"  {o.source}: {o.error}" for o in failures]
         raise NotebookExecutionFailed(
             f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
@@ -228,18 +230,18 @@ def _execute(
     since: float,
 ) -> None:
     """Execute ``todo`` through the engine's runner, recording each notebook's outcome."""
-    config = app.config
+    conf = nbcache_config(app)
     store = store_for(env)
     state = env_state(env)
     exclude = [Path(state.cache_path), Path(app.outdir), Path(app.doctreedir)]
     runner = Runner(
         store,
-        LocalBackend(config.nbcache_jobs),
+        LocalBackend(conf.jobs),
         root=planner.root,
         exclude=exclude,
         # documents are artefacts only when the notebook itself opened them for writing: one
         # saved in an editor while the notebook ran is not the notebook's
-        source_suffixes=(*config.source_suffix, ".py"),
+        source_suffixes=(*app.config.source_suffix, ".py"),
         hasher=planner.hasher,
     )
     items = [_item(planner, plan) for plan in todo]
@@ -247,7 +249,7 @@ def _execute(
         bold("nbcache: executing %d notebook%s (%d at a time)"),
         len(items),
         "s" if len(items) > 1 else "",
-        min(config.nbcache_jobs or default_jobs(), len(items)),
+        min(conf.jobs or default_jobs(), len(items)),
     )
     started = time.perf_counter()
     unstored: list[Plan] = []
@@ -273,7 +275,7 @@ def _execute(
             state.failed += 1
             verdict = "failed"
             _warn_failure(plan, row, remembered=False)
-        if config.nbcache_show_progress:
+        if conf.show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
                 count,
@@ -310,7 +312,9 @@ def _item(planner: Planner, plan: Plan) -> RunItem:
         name=plan.docname,
         path=plan.path,
         nb=plan.nb,
-        options=planner.execution_options(plan.settings, plan.nb.metadata["kernelspec"]["name"]),
+        options=execution_options(
+            planner.conf, plan.settings, plan.nb.metadata["kernelspec"]["name"]
+        ),
         inputs=plan.inputs,
         # force mode asks for this build's own execution
         force=plan.settings.execution_mode == "force",

@@ -19,6 +19,7 @@ from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.files import atomic_write_bytes
 from sphinx_nbcache.engine.outcome import Status
 
+from .snapshot import nbcache_config
 from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ def _mystnb_table(app: Sphinx, docname: str, rows: list[dict[str, Any]]) -> node
             "",
             nodes.entry("", nodes.paragraph("", "", link)),
             _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(created)) if created else ""),
-            _cell(str(app.config.nbcache_execution_mode)),
+            _cell(nbcache_config(app).execution_mode),
             _cell(str(round(seconds, 2)) if isinstance(seconds, (int, float)) else "-"),
             nodes.entry("", mark),
         )
