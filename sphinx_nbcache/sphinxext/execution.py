@@ -233,17 +233,6 @@ def _execute(
     conf = nbcache_config(app)
     store = store_for(env)
     state = env_state(env)
-    exclude = [Path(state.cache_path), Path(app.outdir), Path(app.doctreedir)]
-    runner = Runner(
-        store,
-        LocalBackend(conf.jobs),
-        root=planner.root,
-        exclude=exclude,
-        # documents are artefacts only when the notebook itself opened them for writing: one
-        # saved in an editor while the notebook ran is not the notebook's
-        source_suffixes=(*app.config.source_suffix, ".py"),
-        hasher=planner.hasher,
-    )
     items = [_item(planner, plan) for plan in todo]
     logger.info(
         bold("nbcache: executing %d notebook%s (%d at a time)"),
@@ -259,22 +248,7 @@ def _execute(
         if done.result is None:  # another build stored it meanwhile
             _taken(store, plan, done, outcomes)
             return
-        outcome = done.outcome
-        outcomes[plan.docname] = row = plan.outcome_of(outcome)
-        for warning in done.result.warnings:
-            logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
-        if outcome.store_error:
-            keep_unstored(outcome.key, done.result.nb)
-            unstored.append(plan)
-            if not store.read_only:
-                _warn_unstored(plan, outcome.store_error)
-        if outcome.status is Status.EXECUTED:
-            state.executed += 1
-            verdict = f"executed in {outcome.seconds or 0:.1f} s"
-        else:
-            state.failed += 1
-            verdict = "failed"
-            _warn_failure(plan, row, remembered=False)
+        verdict = _record_run(env, plan, done, outcomes, unstored)
         if conf.show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
@@ -291,19 +265,64 @@ def _execute(
             bold("nbcache: another build is executing %d of these notebooks; waiting"), count
         )
 
-    runner.run(items, finished, since=since, on_wait=wait)
+    _runner(app, env, planner).run(items, finished, since=since, on_wait=wait)
     state.seconds += time.perf_counter() - started
     if unstored and store.read_only:
-        logger.warning(
-            "the cache at %s is read-only: %d notebook%s executed but not stored (their "
-            "pages show this run's outputs; the next build executes them again); make the "
-            "cache writable, or set nbcache_path to a writable folder, to keep them",
-            state.cache_path,
-            len(unstored),
-            "s" if len(unstored) > 1 else "",
-            type="nbcache",
-            subtype="cache",
-        )
+        _warn_read_only(state.cache_path, len(unstored))
+
+
+def _runner(app: Sphinx, env: BuildEnvironment, planner: Planner) -> Runner:
+    """The engine's runner for this build: its store, backend, project and exclusions."""
+    return Runner(
+        store_for(env),
+        LocalBackend(nbcache_config(app).jobs),
+        root=planner.root,
+        exclude=[Path(env_state(env).cache_path), Path(app.outdir), Path(app.doctreedir)],
+        # documents are artefacts only when the notebook itself opened them for writing: one
+        # saved in an editor while the notebook ran is not the notebook's
+        source_suffixes=(*app.config.source_suffix, ".py"),
+        hasher=planner.hasher,
+    )
+
+
+def _warn_read_only(cache_path: str, count: int) -> None:
+    logger.warning(
+        "the cache at %s is read-only: %d notebook%s executed but not stored (their "
+        "pages show this run's outputs; the next build executes them again); make the "
+        "cache writable, or set nbcache_path to a writable folder, to keep them",
+        cache_path,
+        count,
+        "s" if count > 1 else "",
+        type="nbcache",
+        subtype="cache",
+    )
+
+
+def _record_run(
+    env: BuildEnvironment,
+    plan: Plan,
+    done: Finished,
+    outcomes: dict[str, DocOutcome],
+    unstored: list[Plan],
+) -> str:
+    """Record this build's run of ``plan``: its outcome, warnings and counts; the verdict."""
+    assert done.result is not None
+    state, store = env_state(env), store_for(env)
+    outcome = done.outcome
+    outcomes[plan.docname] = doc = plan.outcome_of(outcome)
+    for warning in done.result.warnings:
+        logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
+    if outcome.store_error:
+        keep_unstored(outcome.key, done.result.nb)
+        unstored.append(plan)
+        if not store.read_only:  # a read-only cache is one warning, after the runs
+            _warn_unstored(plan, outcome.store_error)
+    if outcome.status is Status.EXECUTED:
+        state.executed += 1
+        return f"executed in {outcome.seconds or 0:.1f} s"
+    state.failed += 1
+    _warn_failure(plan, doc, remembered=False)
+    return "failed"
 
 
 def _item(planner: Planner, plan: Plan) -> RunItem:
