@@ -42,22 +42,18 @@ confdir_option = click.option(
 
 
 def _row(plan: Any) -> dict[str, Any]:
-    status = _LABELS.get(plan.status, plan.status)
-    row: dict[str, Any] = {
-        "docname": plan.docname,
-        "source": plan.relpath,
-        "status": status,
-        "reason": plan.reason,
-        "record_id": None,
-        "executed": None,
-        "seconds": None,
-        "error": plan.error or (plan.failure.error if plan.failure else ""),
+    """A notebook's row, rendered from its outcome as planned (the build's, before it runs)."""
+    outcome = plan.outcome().outcome
+    return {
+        "docname": outcome.name,
+        "source": outcome.source,
+        "status": _LABELS.get(outcome.status, outcome.status.value),
+        "reason": outcome.reason,
+        "record_id": outcome.record_id,
+        "executed": options.when(plan.entry.created) if plan.entry is not None else None,
+        "seconds": outcome.seconds,
+        "error": outcome.error,
     }
-    if plan.entry is not None:
-        row["record_id"] = plan.entry.id
-        row["executed"] = options.when(plan.entry.created)
-        row["seconds"] = plan.entry.data.get("seconds")
-    return row
 
 
 @click.command("status")
