@@ -68,8 +68,9 @@ def load_project(sourcedir: Path, confdir: Path | None = None) -> Iterator[Proje
             app.env.find_files(app.config, app.builder)
         except SphinxError as exc:
             raise click.ClickException(f"{confdir / 'conf.py'}: {exc}") from None
-        cache = NotebookCache(nbcache_config(app).cache_path, root=srcdir)
-        planner = Planner(app.config, srcdir, app.confdir, cache)
+        conf = nbcache_config(app)
+        cache = NotebookCache(conf.cache_path, root=srcdir)
+        planner = Planner(conf, srcdir, app.confdir, cache)
         try:
             yield Project(app, srcdir, cache, planner)
         finally:

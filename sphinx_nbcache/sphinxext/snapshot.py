@@ -13,6 +13,10 @@ never read stale from a pickled environment (``env.config`` is the run's ``app.c
 again once the environment is loaded), and ``-j`` readers, forked after ``config-inited``,
 inherit it with the rest of the process's memory. :func:`nbcache_config` finds it from the
 application, the environment or the configuration.
+
+It is taken at ``config-inited`` priority 410 (after validation at 400): a value another
+extension sets later (a ``config-inited`` handler of a higher priority, or ``builder-inited``)
+is not seen; set it earlier, or in ``conf.py``.
 """
 
 from __future__ import annotations
