@@ -124,3 +124,20 @@ class StagedEntry:
         out["created"] = iso(self.created)
         out["executed"] = iso(self.executed)
         return out
+
+
+@dataclass(frozen=True)
+class FileStatEntry:
+    """The content hash of a file, valid while its size and modification time are these."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> FileStatEntry:
+        return cls(path=row.path, size=row.size, mtime_ns=row.mtime_ns, sha256=row.sha256)
+
+    def to_row(self) -> dict[str, Any]:
+        return asdict(self)
