@@ -22,7 +22,7 @@ from .reader import AUTO, read_notebook
 from .records import StagedEntry
 
 if TYPE_CHECKING:
-    from .store import NotebookCache
+    from .cachefolder import CacheFolder
 
 
 def _not_staged(staged_id: int) -> RecordNotFoundError:
@@ -34,7 +34,7 @@ def _not_staged(staged_id: int) -> RecordNotFoundError:
 class Staging:
     """The staged notebooks of one cache (``cache.staging``)."""
 
-    def __init__(self, cache: NotebookCache) -> None:
+    def __init__(self, cache: CacheFolder) -> None:
         self._cache = cache
 
     def add(

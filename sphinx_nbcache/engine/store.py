@@ -10,42 +10,32 @@ Layout of a cache folder::
 
 Files are written into a temporary folder that is renamed into place *before* the database row
 that points at it is committed, so a record never points at a missing file. Every writer runs
-in :meth:`NotebookCache._transact`, which hands out a ``cleanup(folder)`` callback: the folders
-given to it (those whose rows the transaction deletes) are removed only after the commit, and
-the new folder is removed if the transaction rolls back. What a killed writer leaves behind is
-swept when the cache is next opened (:meth:`NotebookCache.sweep`). Eviction (least recently
-accessed first) runs in the same ``BEGIN IMMEDIATE`` transaction as the insert that triggers it.
+in the write transaction of :class:`.cachefolder.CacheFolder`, which hands out a
+``cleanup(folder)`` callback: the folders given to it (those whose rows the transaction
+deletes) are removed only after the commit, and the new folder is removed if the transaction
+rolls back. What a killed writer leaves behind is swept when the cache is next opened. Eviction
+(least recently accessed first) runs in the same ``BEGIN IMMEDIATE`` transaction as the insert
+that triggers it. Staged notebooks are in :mod:`.staging`, the tables in :mod:`.models`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import nbformat
-from filelock import FileLock
 from nbformat import NotebookNode
 
 from . import hashing
-from .db import DB_NAME, READ_ONLY_HINT, Database
+from .cachefolder import CacheFolder, Cleanup
+from .db import DB_NAME, READ_ONLY_HINT
 from .errors import ArtefactError, CacheDatabaseError, NbCacheError, RecordNotFoundError
 from .files import relative_inside, remove_tree, safe_join
-from .folders import (
-    ARTEFACTS_DIR,
-    NOTEBOOK_FILE,
-    STALE_SECONDS,
-    abandoned,
-    make_folder,
-    swept_names,
-    write_folder,
-)
-from .models import Models
+from .folders import ARTEFACTS_DIR, NOTEBOOK_FILE
 from .options import cli_cache_path
 from .reader import AUTO, read_notebook
 from .records import CacheEntry, FailureEntry, FileStatEntry, StagedEntry
@@ -58,8 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CACHE_LIMIT", "NotebookCache", "default_cache_path", "validate_executed"]
 
 DEFAULT_CACHE_LIMIT = 1000
-#: ``cleanup(folder)``: remove this folder once the transaction has committed
-Cleanup = Callable[[Path], None]
 
 
 def default_cache_path() -> Path:
@@ -67,7 +55,7 @@ def default_cache_path() -> Path:
     return cli_cache_path()
 
 
-class NotebookCache:
+class NotebookCache(CacheFolder):
     """A cache of executed notebooks in one folder.
 
     :param path: the cache folder (created on first use).
@@ -76,99 +64,9 @@ class NotebookCache:
     """
 
     def __init__(self, path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None):
-        self.path = Path(path).absolute()
-        self.root = Path(root).absolute() if root is not None else self.path.parent
+        super().__init__(path, root)
         #: the staged notebooks of this cache (``nbcache stage``, ``nbcache execute``)
         self.staging = Staging(self)
-        self._db: Database | None = None
-        self._swept = False  # what killed writers left is removed once, on first use
-
-    def __repr__(self) -> str:
-        return f"NotebookCache({str(self.path)!r})"
-
-    # -- plumbing --------------------------------------------------------------------------
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            make_folder(self.path)
-            self._db = Database(self.path / DB_NAME)
-        if not self._swept:
-            self.sweep()
-        return self._db
-
-    @property
-    def read_only(self) -> bool:
-        """Whether the cache can only be read (it serves its records, stores nothing)."""
-        self.db.connect()
-        return self.db.read_only
-
-    @property
-    def models(self) -> Models:
-        return self.db.models
-
-    def close(self) -> None:
-        """Close this process's database connection (reopened on next use)."""
-        if self._db is not None:
-            self._db.close()
-
-    def __enter__(self) -> NotebookCache:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _lock(self) -> FileLock:
-        make_folder(self.path)
-        return FileLock(str(self.path / ".lock"))
-
-    def execution_lock(self, uri: str) -> FileLock:
-        """The lock a process holds while it executes the notebook ``uri`` into this cache.
-
-        Builds sharing the cache take it so that a notebook stale in both executes once:
-        the second finds the first one's record once the lock is free. One empty file per
-        notebook, kept (a process waiting for it may hold it open).
-        """
-        folder = self.path / "locks"
-        make_folder(folder)
-        name = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:32]
-        # not thread-local: the executing thread may not be the one that took it
-        return FileLock(str(folder / f"{name}.lock"), thread_local=False)
-
-    @contextmanager
-    def _transact(self, new: Path | None = None) -> Iterator[Cleanup]:
-        """A write transaction that hands out ``cleanup(folder)``.
-
-        The folders given to ``cleanup`` are removed once the transaction has committed
-        (never before: a rollback keeps the rows that point at them). ``new``, a folder
-        written for the transaction, is removed if it rolls back or cannot begin.
-        """
-        doomed: list[Path] = []
-        try:
-            with self.db.write():
-                yield doomed.append
-        except BaseException:
-            if new is not None:
-                remove_tree(new)
-            raise
-        for folder in doomed:
-            remove_tree(folder)
-
-    def _folder(self, kind: str, name: str) -> Path:
-        return self.path / kind / name
-
-    # -- URIs ------------------------------------------------------------------------------
-    def uri_for(self, path: str | os.PathLike[str]) -> str:
-        """The URI stored for a notebook file: relative to :attr:`root` where possible."""
-        full = Path(path).absolute()
-        try:
-            return PurePosixPath(*full.relative_to(self.root).parts).as_posix()
-        except ValueError:
-            return full.as_posix()
-
-    def path_for(self, uri: str) -> Path:
-        """The file a URI designates."""
-        p = Path(uri)
-        return p if p.is_absolute() else self.root / p
 
     # -- settings --------------------------------------------------------------------------
     @property
@@ -297,38 +195,6 @@ class NotebookCache:
             m.CacheRecord.delete().where(m.CacheRecord.id.in_([v.id for v in victims])).execute()
         for victim in victims:
             cleanup(self._folder("records", victim.folder))
-
-    def _write_folder(self, kind: str, nb: NotebookNode, files: Mapping[str, Path]) -> Path:
-        """Write a notebook (and files) into ``<kind>/<uuid>`` atomically; return the folder."""
-        if self.read_only:
-            raise CacheDatabaseError(f"{self.path}: cannot store {kind}; {READ_ONLY_HINT}")
-        return write_folder(self.path / kind, nb, files)
-
-    def sweep(self, older_than: float = STALE_SECONDS) -> list[Path]:
-        """Remove what killed writers and recreated databases leave behind; return it.
-
-        Under ``records/`` and ``failures/`` only: temporary folders (``.tmp-<uuid>``) and
-        record folders (``<uuid>``) that no row references, untouched for ``older_than``
-        seconds (see :func:`.folders.abandoned`); anything else found there is left alone.
-        Runs once when the cache is first used; a read-only cache is left as it is.
-        """
-        self._swept = True
-        if self.read_only:
-            return []
-        removed: list[Path] = []
-        for kind, model in (
-            ("records", self.models.CacheRecord),
-            ("failures", self.models.Failure),
-        ):
-            candidates = swept_names(self.path / kind)
-            if not candidates:
-                continue
-            with self.db.read():
-                used = {row.folder for row in model.select(model.folder)}
-            for folder in abandoned(candidates, used, older_than):
-                remove_tree(folder)
-                removed.append(folder)
-        return removed
 
     # -- cache records: reading -----------------------------------------------------------
     def get(self, record_id: int) -> CacheEntry:
