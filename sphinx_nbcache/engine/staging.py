@@ -67,8 +67,9 @@ class Staging:
                 )
             else:
                 row.reader = reader
-                kept = StagedEntry.from_row(row).assets  # parsed as the entry reads them
-                row.assets = json.dumps(sorted(set(kept) | set(rels)))
+                # read as the entry reads them: a damaged row's text is not split into letters
+                kept = {a for a in StagedEntry.from_row(row).assets if isinstance(a, str)}
+                row.assets = json.dumps(sorted(kept | set(rels)))
                 row.save()
             return StagedEntry.from_row(row)
 
