@@ -155,12 +155,12 @@ class CacheFolder:
             ("records", self.models.CacheRecord),
             ("failures", self.models.Failure),
         ):
-            candidates = swept_names(self.path / kind)
-            if not candidates:
+            names = swept_names(self.path / kind)
+            if not names:
                 continue
             with self.db.read():
-                used = {row.folder for row in model.select(model.folder)}
-            for folder in abandoned(candidates, used, older_than):
+                used = set(model.select(model.folder).scalars())
+            for folder in abandoned(self.path / kind, names, used, older_than):
                 remove_tree(folder)
                 removed.append(folder)
         return removed

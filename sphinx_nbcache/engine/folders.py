@@ -76,22 +76,27 @@ def newest_mtime(folder: Path) -> float:
     return newest
 
 
-def swept_names(base: Path) -> list[Path]:
-    """The folders under ``base`` named as the store names them (temporary or not)."""
+def swept_names(base: Path) -> list[str]:
+    """The names of the folders under ``base`` named as the store names them."""
     try:
-        entries = list(base.iterdir())
+        with os.scandir(base) as entries:  # the file type comes with the listing: no stat
+            return [
+                e.name
+                for e in entries
+                if _SWEPT_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+            ]
     except OSError:
         return []
-    return [p for p in entries if _SWEPT_NAME.fullmatch(p.name) and p.is_dir()]
 
 
 def abandoned(
-    candidates: Iterable[Path], used: set[str], older_than: float = STALE_SECONDS
+    base: Path, names: Iterable[str], used: set[str], older_than: float = STALE_SECONDS
 ) -> list[Path]:
-    """Of ``candidates``, those no row uses (``used``: folder names) untouched for a while.
+    """The folders of ``base`` among ``names`` that no row uses (``used``), untouched a while.
 
     The age keeps a concurrent writer's live folder safe: it is renamed into place just
     before its row is committed, and a temporary folder is young while it is being filled.
     """
     deadline = time.time() - older_than
-    return [p for p in candidates if p.name not in used and newest_mtime(p) <= deadline]
+    unused = [base / name for name in names if name not in used]
+    return [folder for folder in unused if newest_mtime(folder) <= deadline]
