@@ -126,17 +126,16 @@ class NotebookCache(CacheFolder):
             validate_executed(nb, uri)
         inputs = inputs if inputs is not None else hashing.key_inputs(nb)
         files = _artefact_files(artefacts or {})
-        folder = self._write_folder("records", nb, files)
-        columns = {
+        columns = {  # all of it before the folder is written: nothing can fail in between
             "uri": uri,
-            "folder": folder.name,
             "data": json.dumps(dict(data or {}), default=str),
             "artefacts": json.dumps(sorted(files)),
             "inputs": json.dumps(inputs.to_json()),
             "deps": json.dumps(dict(dependencies or {}), default=str),
         }
+        folder = self._write_folder("records", nb, files)
         with self._transact(new=folder) as cleanup:
-            return self._insert_record(inputs.key(), columns, cleanup)
+            return self._insert_record(inputs.key(), {**columns, "folder": folder.name}, cleanup)
 
     def _insert_record(self, key: str, columns: dict[str, Any], cleanup: Cleanup) -> CacheEntry:
         """Inside a write transaction: the record replaces its key's record and failure."""
@@ -297,9 +296,10 @@ class NotebookCache(CacheFolder):
                 raise RecordNotFoundError(
                     f"no cache record with id {record_id}; `nbcache cache list` shows the ids"
                 )
+            entry = CacheEntry.from_row(row)
             cleanup(self._folder("records", row.folder))
             row.delete_instance()
-        return CacheEntry.from_row(row)
+        return entry
 
     def notebook_path(self, entry: CacheEntry) -> Path:
         """The stored executed notebook file of a record."""
