@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from buildutil import build, copy_project, warnings
 
+from sphinx_nbcache.sphinxext.snapshot import nbcache_config
+
 
 @pytest.fixture
 def project(rootdir, tmp_path, monkeypatch):
@@ -24,6 +26,8 @@ def test_nbsphinx_execute_never(make_app, project):
     assert "stored in the file" in project.text("stored")
     assert app.config.nbcache_execution_mode == "off"
     assert app.config.nbcache_timeout is None
+    conf = nbcache_config(app)
+    assert (conf.execution_mode, conf.timeout) == ("off", None)
 
 
 def test_myst_nb_auto_and_custom_formats(make_app, project):
@@ -45,6 +49,7 @@ def test_myst_nb_auto_and_custom_formats(make_app, project):
     assert "(from nb_execution_mode in conf.py)" in app.status.getvalue()
     assert "from a custom format" in project.text("script")
     assert app.config.nbcache_custom_formats == {".pct.py": "py:percent", ".py.txt": "py:percent"}
+    assert dict(nbcache_config(app).custom_formats) == app.config.nbcache_custom_formats
 
 
 def test_our_own_value_wins(make_app, project):

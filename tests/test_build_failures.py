@@ -124,9 +124,10 @@ def test_damaged_cache_stops_the_build_with_what_to_do(make_app, project):
     assert project.executed() == []
 
 
-def test_a_result_that_cannot_be_stored_fails_only_its_notebook(
+def test_a_result_that_cannot_be_stored_is_shown_and_said_unstored(
     make_app, rootdir, tmp_path, monkeypatch
 ):
+    # issue 14: only the records folder unwritable; the run happened, so its page shows it
     project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
     cache_dir = project.src / ".nbcache"
     cache_dir.mkdir()
@@ -137,4 +138,11 @@ def test_a_result_that_cannot_be_stored_fails_only_its_notebook(
     found = [w for w in warnings(app) if "could not store the result" in w]
     assert len(found) == 3, warnings(app)
     assert all(w.endswith("[nbcache.cache]") for w in found)
-    assert {r["status"] for r in project.report().values()} == {"failed"}
+    report = project.report()
+    assert {r["status"] for r in report.values()} == {"executed"}
+    assert all("could not be stored" in r["error"] for r in report.values())
+    assert "alpha says 42" in project.text("alpha")
+    # nothing was kept, so the next build executes them again (and shows them again)
+    app = build(make_app, project.src)
+    assert project.executed() == ["alpha", "beta", "gamma"]
+    assert "alpha says 42" in project.text("alpha")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import pickle
 import platform
 import subprocess
@@ -327,7 +328,7 @@ def test_a_missing_or_escaping_asset_fails_only_its_own_job(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    before = set(scratch.glob("nbcache-run-*"))
+    before = set(scratch.iterdir())
     results = execute_many(
         [
             Job(nb=make_nb("print(1)"), cwd=folder, name="missing", assets=["nope.csv"]),
@@ -341,7 +342,7 @@ def test_a_missing_or_escaping_asset_fails_only_its_own_job(
     assert escape.error is not None and "secret.txt" in str(escape.error)
     assert fine.ok, fine.error
     assert text_of(code_cells(fine.nb)[0]) == "fine\n"
-    assert set(scratch.glob("nbcache-run-*")) == before
+    assert set(scratch.iterdir()) == before
 
 
 # -- a kernel that does not start ---------------------------------------------------------------
@@ -430,3 +431,24 @@ def test_kernel_talks_over_private_unix_sockets(tmp_path: Path) -> None:
     assert tmp_path not in Path(ip).parents  # never in the notebook's folder
     assert not Path(ip).parent.exists()  # removed with its sockets after the run
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_assets_folder_is_named_for_the_orphan_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a killed process cannot remove the copy of a job's assets: named as the kernels'
+    # folders are (nbcache-<pid>-...), the next process's sweep removes it
+    from sphinx_nbcache.engine.kernels import _OURS
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "data.csv").write_text("1\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    code = "import os; print(os.path.basename(os.getcwd()), sorted(os.listdir()))"
+    (result,) = execute_many([Job(nb=make_nb(code), cwd=folder, name="a", assets=["data.csv"])])
+    assert result.ok, result.error
+    name, listed = text_of(code_cells(result.nb)[0]).split(" ", 1)
+    assert _OURS.match(name) and name.startswith(f"nbcache-{os.getpid()}-"), name
+    assert "data.csv" in listed

@@ -87,3 +87,40 @@ def test_a_build_is_served_from_a_read_only_cache(
         assert "alpha says 42" in project.text("alpha")
     finally:
         close_stores()
+
+
+def test_a_stale_notebook_on_a_read_only_cache_runs_shows_and_warns_once(
+    mount: Path, make_app, rootdir, tmp_path, monkeypatch
+) -> None:
+    from buildutil import build, copy_project, warnings, write_later
+
+    from sphinx_nbcache.sphinxext.state import close_stores
+
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    overrides = {"nbcache_path": str(mount / ".nbcache")}
+    build(make_app, project.src, confoverrides=overrides)
+    project.executed()
+    close_stores()
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    try:
+        for name, old, new in [
+            ("alpha.ipynb", "6 * 7", "6 * 8"),
+            ("gamma.pct.py", "sum(range(5))", "sum(range(6))"),
+        ]:
+            path = project.src / name
+            write_later(path, path.read_text().replace(old, new))
+        app = build(make_app, project.src, confoverrides=overrides)
+        # both ran, their pages show this run's outputs, and one warning says why they were
+        # not kept and what to do; beta was served from the cache
+        assert project.executed() == ["alpha", "gamma"]
+        assert "alpha says 48" in project.text("alpha")
+        assert "gamma says 15" in project.text("gamma")
+        found = warnings(app)
+        assert len(found) == 1, found
+        assert "is read-only: 2 notebooks executed but not stored" in found[0]
+        assert "make the cache writable" in found[0]
+        report = project.report()
+        assert report["alpha"]["status"] == report["gamma"]["status"] == "executed"
+        assert report["beta"]["status"] == "cached"
+    finally:
+        close_stores()

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import replace
 
 from sphinx_nbcache.sphinxext.settings import kernel_name, notebook_settings
+from sphinx_nbcache.sphinxext.snapshot import NbcacheConfig
 
-CONF = SimpleNamespace(
-    nbcache_execution_mode="cache",
-    nbcache_timeout=30,
-    nbcache_notebook_timeout=None,
-    nbcache_allow_errors=False,
-    nbcache_exclude_patterns=["drafts/*"],
-    nbcache_kernel="python3",
-    nbcache_kernel_aliases={"py": "python3"},
-    nbcache_kernel_rgx_aliases={},
+CONF = NbcacheConfig(
+    execution_mode="cache",
+    timeout=30,
+    notebook_timeout=None,
+    allow_errors=False,
+    exclude_patterns=("drafts/*",),
+    kernel="python3",
+    kernel_aliases={"py": "python3"},
+    kernel_rgx_aliases={},
 )
 
 
@@ -54,12 +55,40 @@ def test_kernel_name_resolution():
 
 
 def test_kernel_regex_aliases_apply_after_the_exact_ones():
-    conf = SimpleNamespace(
-        **{**vars(CONF), "nbcache_kernel_rgx_aliases": {"conda-.*": "ir", ".*": "python3"}}
-    )
+    conf = replace(CONF, kernel_rgx_aliases={"conda-.*": "ir", ".*": "python3"})
     settings, _ = notebook_settings(conf, {}, "a.ipynb")
     assert kernel_name(conf, settings, {"kernelspec": {"name": "conda-env-r"}}) == "ir"
     assert kernel_name(conf, settings, {"kernelspec": {"name": "my-venv"}}) == "python3"
     # the whole name must match: "conda-" inside another name is not "conda-.*"
-    conf2 = SimpleNamespace(**{**vars(CONF), "nbcache_kernel_rgx_aliases": {"conda-.*": "ir"}})
+    conf2 = replace(CONF, kernel_rgx_aliases={"conda-.*": "ir"})
     assert kernel_name(conf2, settings, {"kernelspec": {"name": "x-conda-r"}}) == "x-conda-r"
+
+
+def test_execution_options_from_the_snapshot_and_the_notebook():
+    from sphinx_nbcache.engine.options import ExecutionOptions
+    from sphinx_nbcache.sphinxext.settings import execution_options
+
+    conf = replace(CONF, env={"A": "1"}, kernel_arguments=("--x",), notebook_timeout=60)
+    settings, _ = notebook_settings(conf, {"mystnb": {"execution_timeout": -1}}, "a.ipynb")
+    assert execution_options(conf, settings, "ir") == ExecutionOptions(
+        kernel_name="ir",
+        timeout=None,
+        notebook_timeout=60,
+        allow_errors=False,
+        env={"A": "1"},
+        kernel_arguments=("--x",),
+    )
+
+
+def test_peer_notebook_metadata_in_our_names():
+    from sphinx_nbcache.sphinxext.compat import peer_notebook_settings
+
+    assert peer_notebook_settings(
+        {
+            "mystnb": {"execution_mode": "cache", "execution_timeout": 5, "other": 1},
+            "nbsphinx": {"execute": "always", "allow_errors": True},
+        }
+    ) == {"execution_mode": "force", "timeout": 5, "allow_errors": True}
+    # an unknown nbsphinx execute value is not translated (nor reported here)
+    assert peer_notebook_settings({"nbsphinx": {"execute": "sometimes"}}) == {}
+    assert peer_notebook_settings({"mystnb": "not a mapping"}) == {}

@@ -14,17 +14,9 @@ from sphinx_nbcache.engine.options import DEFAULT_TIMEOUT
 from . import options
 
 if TYPE_CHECKING:
-    from sphinx_nbcache.engine import KeyInputs, NotebookCache, StagedEntry
-    from sphinx_nbcache.engine.executor import ExecutionResult
-    from sphinx_nbcache.engine.scheduler import Job
-
-
-@dataclass
-class _Staged:
-    """What ``on_result`` needs to store a result."""
-
-    entry: StagedEntry
-    inputs: KeyInputs
+    from sphinx_nbcache.engine import NotebookCache, StagedEntry
+    from sphinx_nbcache.engine.options import ExecutionOptions
+    from sphinx_nbcache.engine.runner import Finished, RunItem
 
 
 @dataclass
@@ -39,14 +31,16 @@ def _fail(cache: NotebookCache, entry: StagedEntry, error: str, traceback: str =
 
 
 def _plan(
-    cache: NotebookCache, force: bool, timeout: float | None, allow_errors: bool, tally: _Tally
-) -> list[Job]:
-    """One job per staged notebook to run; unreadable ones fail here, matched ones are skipped."""
-    from sphinx_nbcache.engine import NbCacheError, key_inputs, read_notebook
-    from sphinx_nbcache.engine.options import ExecutionOptions
-    from sphinx_nbcache.engine.scheduler import Job
+    cache: NotebookCache, force: bool, run_options: ExecutionOptions, tally: _Tally
+) -> list[RunItem]:
+    """One item per staged notebook to run; unreadable ones fail here, cached ones are skipped.
 
-    jobs: list[Job] = []
+    Keyed as a build keys a notebook with default settings, so a build finds what this runs.
+    """
+    from sphinx_nbcache.engine import NbCacheError, key_inputs, read_notebook
+    from sphinx_nbcache.engine.runner import RunItem
+
+    items: list[RunItem] = []
     for entry in cache.list_staged():
         path = cache.path_for(entry.uri)
         try:
@@ -61,19 +55,19 @@ def _plan(
         if not force and cache.lookup(inputs.key()) is not None:
             tally.up_to_date += 1
             continue
-        jobs.append(
-            Job(
-                nb=nb,
-                cwd=path.parent,
+        items.append(
+            RunItem(
                 name=entry.uri,
-                options=ExecutionOptions(timeout=timeout, allow_errors=allow_errors),
+                path=path,
+                nb=nb,
+                options=run_options,
+                inputs=inputs,
+                force=force,
                 assets=list(entry.assets) if entry.assets else None,
-                exclude=[cache.path],
-                source_path=path,
-                payload=_Staged(entry, inputs),
+                payload=entry,
             )
         )
-    return jobs
+    return items
 
 
 @click.command("execute")
@@ -111,12 +105,16 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
     notebook: it is not cached, and `nbcache stage show ID` shows its error and traceback.
     Exits with status 1 if any notebook failed.
     """
-    from sphinx_nbcache.engine import NbCacheError
-    from sphinx_nbcache.engine.scheduler import execute_many
+    from sphinx_nbcache.engine.deps import FileHasher
+    from sphinx_nbcache.engine.options import ExecutionOptions
+    from sphinx_nbcache.engine.runner import Runner
+    from sphinx_nbcache.engine.scheduler import LocalBackend
 
     cache = options.open_cache()
     tally = _Tally()
-    planned = _plan(cache, force, timeout, allow_errors, tally)
+    since = time.time()
+    run_options = ExecutionOptions(timeout=timeout, allow_errors=allow_errors)
+    planned = _plan(cache, force, run_options, tally)
     if not planned:
         if tally.failed:
             raise click.ClickException(f"{tally.failed} staged notebook(s) could not be read")
@@ -127,37 +125,24 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
         return
 
     click.echo(f"Executing {len(planned)} notebook(s)")
+    # the build's pipeline: per-notebook locks shared with builds, dependency records,
+    # failures remembered for the build
+    runner = Runner(
+        cache,
+        LocalBackend(jobs),
+        root=cache.root,
+        exclude=[cache.path],
+        hasher=FileHasher(cache),
+    )
 
-    def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
-        staged: _Staged = job.payload
-        prefix = f"[{done}/{total}] {job.name}:"
-        # runs inside the scheduler: an exception here would stop every other notebook
-        try:
-            if result.ok:
-                cache.add_notebook(
-                    result.nb,
-                    staged.entry.uri,
-                    inputs=staged.inputs,
-                    artefacts=result.artefacts,
-                    data=result.data(),
-                    validate=False,
-                )
-                cache.set_staged_status(staged.entry.id, "executed")
-                tally.executed += 1
-                click.echo(f"{prefix} executed in {result.seconds:.1f} s")
-                return
-            assert result.error is not None
-            message = options.one_line(str(result.error))
-            _fail(cache, staged.entry, message, result.error.traceback)
-        except (NbCacheError, OSError) as exc:
-            message = f"could not store the result: {options.error_message(exc)}"
-            with contextlib.suppress(NbCacheError, OSError):  # report it all the same
-                _fail(cache, staged.entry, message)
-        tally.failed += 1
-        click.echo(f"{prefix} failed: {message}")
+    def on_finished(done: Finished, count: int, total: int) -> None:
+        _report(cache, done, f"[{count}/{total}] {done.item.name}:", tally)
+
+    def on_wait(count: int) -> None:
+        click.echo(f"Another process is executing {count} of these notebooks; waiting for it")
 
     start = time.perf_counter()
-    execute_many(planned, max_jobs=jobs, on_result=on_result)
+    runner.run(planned, on_finished, since=since, on_wait=on_wait)
     seconds = time.perf_counter() - start
     summary = f"{tally.executed} executed, {tally.failed} failed"
     if tally.up_to_date:
@@ -168,3 +153,35 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
             f"{tally.failed} notebook(s) failed; `nbcache stage list` shows which and "
             "`nbcache stage show ID` why"
         )
+
+
+def _report(cache: NotebookCache, done: Finished, prefix: str, tally: _Tally) -> None:
+    """Say what became of one staged notebook, and keep its staging row in step."""
+    from sphinx_nbcache.engine import NbCacheError
+    from sphinx_nbcache.engine.outcome import Status
+
+    entry: StagedEntry = done.item.payload
+    outcome = done.outcome
+    try:
+        if outcome.status is not Status.FAILED and outcome.stored:
+            cache.set_staged_status(entry.id, "executed")
+            if done.result is None:
+                tally.up_to_date += 1
+                click.echo(f"{prefix} cached ({outcome.reason})")
+            else:
+                tally.executed += 1
+                click.echo(f"{prefix} executed in {outcome.seconds or 0:.1f} s")
+            return
+        if outcome.store_error:
+            message = f"could not store the result: {outcome.store_error}"
+        else:
+            message = options.one_line(outcome.error)
+            if done.result is None:
+                message += f" ({outcome.reason})"
+        _fail(cache, entry, message, outcome.traceback)
+    except (NbCacheError, OSError) as exc:
+        message = f"could not store the result: {options.error_message(exc)}"
+        with contextlib.suppress(NbCacheError, OSError):  # report it all the same
+            _fail(cache, entry, message)
+    tally.failed += 1
+    click.echo(f"{prefix} failed: {message}")

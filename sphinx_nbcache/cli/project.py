@@ -42,7 +42,7 @@ def load_project(sourcedir: Path, confdir: Path | None = None) -> Iterator[Proje
 
     from sphinx_nbcache.engine import NotebookCache
     from sphinx_nbcache.sphinxext.plan import Planner
-    from sphinx_nbcache.sphinxext.state import cache_path
+    from sphinx_nbcache.sphinxext.snapshot import nbcache_config
 
     srcdir = sourcedir.absolute()
     confdir = (confdir or sourcedir).absolute()
@@ -68,7 +68,7 @@ def load_project(sourcedir: Path, confdir: Path | None = None) -> Iterator[Proje
             app.env.find_files(app.config, app.builder)
         except SphinxError as exc:
             raise click.ClickException(f"{confdir / 'conf.py'}: {exc}") from None
-        cache = NotebookCache(cache_path(app.config, app.confdir), root=srcdir)
+        cache = NotebookCache(nbcache_config(app).cache_path, root=srcdir)
         planner = Planner(app.config, srcdir, app.confdir, cache)
         try:
             yield Project(app, srcdir, cache, planner)

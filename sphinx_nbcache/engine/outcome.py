@@ -54,10 +54,15 @@ class Outcome:
     #: the index of the cell that failed, among all cells
     cell_index: int | None = None
     key: str | None = None
-    #: ``False`` when it ran but its result could not be stored (a read-only cache)
-    stored: bool = True
+    #: why its run's result could not be stored (a read-only cache), else empty
+    store_error: str = ""
     #: where it ran (``"local"``, a worker's address)
     where: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Whether its result is in the store (a run that could not be stored is not)."""
+        return not self.store_error
 
     @property
     def ok(self) -> bool:

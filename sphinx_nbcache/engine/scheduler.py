@@ -2,7 +2,8 @@
 
 Kernels are separate processes, so one asyncio loop in the calling process drives them all;
 nothing here forks, and results are handed to ``on_result`` in the calling thread, one at a
-time, so the caller can write them to SQLite without contention.
+time, so the caller can write them to SQLite without contention. :class:`LocalBackend` is
+this, as the runner's :class:`~.interfaces.ExecutorBackend`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .errors import ArtefactError, ExecutionError
 from .executor import ExecutionResult, async_execute_notebook
 from .files import relative_inside, safe_join
 from .hashing import kernel_of
+from .kernels import FOLDER_PREFIX
 from .options import ExecutionOptions
 from .watch import FolderWatch
 
@@ -51,6 +53,26 @@ class Job:
 #: ``on_result(job, result, done, total)``; called while artefact files still exist.
 ResultCallback = Callable[[Job, ExecutionResult, int, int], None]
 StartCallback = Callable[[Job, int, int], None]
+
+
+class LocalBackend:
+    """Runs jobs on this machine: one asyncio loop, one kernel process per notebook.
+
+    :param max_jobs: how many notebooks run at once (default: the CPUs available).
+    """
+
+    name = "local"
+
+    def __init__(self, max_jobs: int | None = None) -> None:
+        self.max_jobs = max_jobs or default_jobs()
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        on_result: ResultCallback,
+        on_start: StartCallback | None = None,
+    ) -> None:
+        execute_many(jobs, max_jobs=self.max_jobs, on_start=on_start, on_result=on_result)
 
 
 def default_jobs() -> int:
@@ -170,7 +192,8 @@ class _workdir:
     def __enter__(self) -> Path:
         if self.job.assets is None:
             return Path(self.job.cwd)
-        self.tmp = tempfile.mkdtemp(prefix="nbcache-run-")
+        # named as the kernels' folders are: a killed process's copy is swept like theirs
+        self.tmp = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
         for rel in self.job.assets:
             try:
                 src = Path(self.job.cwd) / relative_inside(rel, self.job.cwd)

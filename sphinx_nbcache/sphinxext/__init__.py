@@ -15,6 +15,7 @@ from . import (
     mystnb_config,
     mystnb_roles,
     report,
+    snapshot,
     sources,
     sphinx_versions,
     state,
@@ -29,6 +30,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", compat.warn_inapplicable_nbsphinx_values, priority=390)
     app.connect("config-inited", mystnb_config.report_inapplicable, priority=390)
     app.connect("config-inited", config.validate, priority=400)
+    # after the values are converted, adopted and valid; before anything reads them
+    app.connect("config-inited", snapshot.remember, priority=410)
     app.connect("config-inited", sources.register_suffixes, priority=450)
     app.connect("config-inited", sources.exclude_cache_folder, priority=450)
     app.connect("builder-inited", state.init_env)
@@ -60,7 +63,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_notebook_copies(app)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -9,12 +9,14 @@ extensions can still be loaded side by side.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+
+from sphinx_nbcache.engine.options import limit
 
 from . import mystnb_config
 from .sphinx_versions import conf_py_values
@@ -22,13 +24,20 @@ from .sphinx_versions import conf_py_values
 logger = logging.getLogger(__name__)
 
 
+#: nbsphinx's ``execute`` values (``conf.py`` and notebook metadata) in our modes
+NBSPHINX_EXECUTE = {"never": "off", "always": "force", "auto": "auto"}
+
+
 def _mode(value: Any) -> Any:
-    # myst-nb: off/auto/cache/force/inline; nbsphinx: never/auto/always
-    return {"never": "off", "always": "force"}.get(value, value)
+    # myst-nb: off/auto/cache/force/inline (ours already); nbsphinx: never/auto/always
+    return NBSPHINX_EXECUTE.get(value, value) if isinstance(value, str) else value
 
 
 def _timeout(value: Any) -> Any:
-    return None if isinstance(value, (int, float)) and value <= 0 else value
+    # -1 (both peers' "no limit") and 0 are None; anything else is left for validation
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return limit(value)
+    return value
 
 
 def _stderr(value: Any) -> Any:
@@ -191,3 +200,41 @@ def warn_inapplicable_nbsphinx_values(app: Sphinx, config: Config) -> None:
                 type="nbcache",
                 subtype="config",
             )
+
+
+# -- notebook metadata: the peers' per-notebook settings in our names ---------------------------
+#: MyST-NB's notebook-level ``mystnb`` keys -> our setting names
+MYSTNB_NOTEBOOK_SETTINGS: dict[str, str] = {
+    "execution_mode": "execution_mode",
+    "execution_timeout": "timeout",
+    "execution_allow_errors": "allow_errors",
+}
+
+#: nbsphinx's notebook-level ``nbsphinx`` keys (besides ``execute``) -> our setting names
+NBSPHINX_NOTEBOOK_SETTINGS: dict[str, str] = {
+    "allow_errors": "allow_errors",
+    "timeout": "timeout",
+}
+
+
+def peer_notebook_settings(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The execution settings a notebook's ``mystnb`` and ``nbsphinx`` metadata set, in our
+    names (``execution_mode``, ``timeout``, ``allow_errors``), nbsphinx's over MyST-NB's.
+
+    Values are translated (nbsphinx's ``execute: never`` is ``off``), not checked: the caller
+    checks them as it checks our own ``nbcache`` metadata.
+    """
+    out: dict[str, Any] = {}
+    mystnb = metadata.get("mystnb")
+    if isinstance(mystnb, Mapping):
+        for theirs, ours in MYSTNB_NOTEBOOK_SETTINGS.items():
+            if theirs in mystnb:
+                out[ours] = mystnb[theirs]
+    nbsphinx = metadata.get("nbsphinx")
+    if isinstance(nbsphinx, Mapping):
+        if nbsphinx.get("execute") in NBSPHINX_EXECUTE:
+            out["execution_mode"] = NBSPHINX_EXECUTE[nbsphinx["execute"]]
+        for theirs, ours in NBSPHINX_NOTEBOOK_SETTINGS.items():
+            if theirs in nbsphinx:
+                out[ours] = nbsphinx[theirs]
+    return out

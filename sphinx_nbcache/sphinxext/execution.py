@@ -12,32 +12,30 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from filelock import FileLock
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.console import bold
 
-from sphinx_nbcache.engine import CacheEntry, FailureEntry, NotebookCache
-from sphinx_nbcache.engine.claims import execute_once
-from sphinx_nbcache.engine.deps import recorded_dependencies
+from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
-from sphinx_nbcache.engine.executor import ExecutionResult
 from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
 from sphinx_nbcache.engine.inline import is_generated
 from sphinx_nbcache.engine.outcome import Status
 from sphinx_nbcache.engine.reader import cell_source_lines
-from sphinx_nbcache.engine.scheduler import Job, default_jobs, execute_many
+from sphinx_nbcache.engine.runner import Finished, RunItem, Runner
+from sphinx_nbcache.engine.scheduler import LocalBackend, default_jobs
 
+from .doc_outcome import DocOutcome
+from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
+from .settings import execution_options
+from .snapshot import nbcache_config
 from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
-
-EXECUTED = Status.EXECUTED
 
 
 class NotebookExecutionFailed(SphinxError):
@@ -96,8 +94,9 @@ def get_outdated(
 def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """``env-before-read-docs``: execute what is stale among the documents to read."""
     store = store_for(env)
-    outcomes: dict[str, dict[str, Any]] = {}
+    outcomes: dict[str, DocOutcome] = {}
     env_state(env).outcomes = outcomes
+    forget_unstored()
     since = time.time()
     with _using_store(env):
         planner = _planner(app, env)
@@ -117,46 +116,10 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
                 _settle(plan, outcomes)
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
-
-            def done_elsewhere(plan: Plan, found: CacheEntry | FailureEntry) -> None:
-                if isinstance(found, CacheEntry):
-                    plan.entry, plan.status = found, CACHED
-                    plan.reason = "executed by another build meanwhile"
-                else:
-                    plan.failure, plan.status = found, FAILED
-                    plan.reason = "failed in another build meanwhile"
-                if plan.entry is not None:
-                    store.touch([plan.entry.id])
-                    _restore_artefacts(store, plan)
-                _settle(plan, outcomes)
-
-            def wait(count: int) -> None:
-                logger.info(
-                    bold("nbcache: another build is executing %d of these notebooks; waiting"),
-                    count,
-                )
-
-            def run(batch: list[Plan], locks: dict[int, FileLock]) -> None:
-                _execute(app, env, planner, batch, outcomes, locks)
-
-            def key_of(plan: Plan) -> str | None:
-                # force mode asks for this build's own execution
-                assert plan.settings is not None
-                return None if plan.settings.execution_mode == "force" else plan.key
-
-            execute_once(
-                store,
-                todo,
-                since,
-                run,
-                done_elsewhere,
-                wait,
-                uri_of=lambda plan: store.uri_for(plan.path),
-                key_of=key_of,
-            )
-    failures = [o for o in outcomes.values() if o["status"] == FAILED]
-    if failures and app.config.nbcache_raise_on_error:
-        lines = [f"  {o['source']}: {o['error']}" for o in failures]
+            _execute(app, env, planner, todo, outcomes, since)
+    failures = [o.outcome for o in outcomes.values() if o.status is FAILED]
+    if failures and nbcache_config(app).raise_on_error:
+        lines = [f"  {o.source}: {o.error}" for o in failures]
         raise NotebookExecutionFailed(
             f"{len(failures)} notebook{'s' if len(failures) > 1 else ''} failed "
             "(nbcache_raise_on_error = True):\n" + "\n".join(lines)
@@ -186,7 +149,7 @@ def _log_shown_as_stored(plans: list[Plan], named: int = 5) -> None:
     )
 
 
-def _settle(plan: Plan, outcomes: dict[str, dict[str, Any]]) -> None:
+def _settle(plan: Plan, outcomes: dict[str, DocOutcome]) -> None:
     """Record the outcome of a notebook this build does not execute."""
     outcomes[plan.docname] = plan.outcome()
     # failed before with the same inputs (an unreadable file is the parser's warning)
@@ -263,72 +226,59 @@ def _execute(
     env: BuildEnvironment,
     planner: Planner,
     todo: list[Plan],
-    outcomes: dict[str, dict[str, Any]],
-    locks: dict[int, FileLock],
+    outcomes: dict[str, DocOutcome],
+    since: float,
 ) -> None:
-    """Execute ``todo`` and store each result, releasing its lock in ``locks`` once stored."""
-    config = app.config
+    """Execute ``todo`` through the engine's runner, recording each notebook's outcome."""
+    conf = nbcache_config(app)
     store = store_for(env)
     state = env_state(env)
-    cache_dir = Path(state.cache_path)
-    exclude = [cache_dir, Path(app.outdir), Path(app.doctreedir)]
-    # documents are artefacts only when the notebook itself opened them for writing: one
-    # saved in an editor while the notebook ran is not the notebook's
-    suffixes = (*config.source_suffix, ".py")
-    jobs = []
-    for plan in todo:
-        assert plan.nb is not None and plan.settings is not None
-        jobs.append(
-            Job(
-                nb=plan.nb,
-                cwd=plan.path.parent,
-                name=plan.relpath,
-                options=planner.execution_options(
-                    plan.settings, plan.nb.metadata["kernelspec"]["name"]
-                ),
-                exclude=exclude,
-                source_path=plan.path,
-                source_suffixes=suffixes,
-                payload=plan,
-            )
-        )
-    max_jobs = config.nbcache_jobs or default_jobs()
+    exclude = [Path(state.cache_path), Path(app.outdir), Path(app.doctreedir)]
+    runner = Runner(
+        store,
+        LocalBackend(conf.jobs),
+        root=planner.root,
+        exclude=exclude,
+        # documents are artefacts only when the notebook itself opened them for writing: one
+        # saved in an editor while the notebook ran is not the notebook's
+        source_suffixes=(*app.config.source_suffix, ".py"),
+        hasher=planner.hasher,
+    )
+    items = [_item(planner, plan) for plan in todo]
     logger.info(
         bold("nbcache: executing %d notebook%s (%d at a time)"),
-        len(jobs),
-        "s" if len(jobs) > 1 else "",
-        min(max_jobs, len(jobs)),
+        len(items),
+        "s" if len(items) > 1 else "",
+        min(conf.jobs or default_jobs(), len(items)),
     )
     started = time.perf_counter()
+    unstored: list[Plan] = []
 
-    def on_result(job: Job, result: ExecutionResult, done: int, total: int) -> None:
-        plan: Plan = job.payload
-        # runs inside the scheduler: an exception here would stop every other notebook
-        try:
-            outcome = _store_result(store, planner, plan, result, [*exclude, plan.path])
-        except (NbCacheError, OSError) as exc:
-            outcome = plan.outcome(status=FAILED, error=f"could not store the result: {exc}")
-            logger.warning(
-                "%s", outcome["error"], type="nbcache", subtype="cache", location=plan.docname
-            )
-        outcomes[plan.docname] = outcome
-        for warning in result.warnings:
+    def finished(done: Finished, count: int, total: int) -> None:
+        plan: Plan = done.item.payload
+        if done.result is None:  # another build stored it meanwhile
+            _taken(store, plan, done, outcomes)
+            return
+        outcome = done.outcome
+        outcomes[plan.docname] = row = plan.outcome_of(outcome)
+        for warning in done.result.warnings:
             logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
-        lock = locks.get(id(plan))
-        if lock is not None:  # another build waiting for it can now read the result
-            lock.release()
-        if outcome["status"] == EXECUTED:
+        if outcome.store_error:
+            keep_unstored(outcome.key, done.result.nb)
+            unstored.append(plan)
+            if not store.read_only:
+                _warn_unstored(plan, outcome.store_error)
+        if outcome.status is Status.EXECUTED:
             state.executed += 1
-            verdict = f"executed in {result.seconds:.1f} s"
+            verdict = f"executed in {outcome.seconds or 0:.1f} s"
         else:
             state.failed += 1
             verdict = "failed"
-            if result.error is not None:
-                _warn_failure(plan, outcome, remembered=False)
-        if config.nbcache_show_progress:
+            _warn_failure(plan, row, remembered=False)
+        if conf.show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",
-                done,
+                count,
                 total,
                 plan.relpath,
                 verdict,
@@ -336,53 +286,68 @@ def _execute(
                 time.perf_counter() - started,
             )
 
-    execute_many(jobs, max_jobs=max_jobs, on_result=on_result)
-    state.seconds += time.perf_counter() - started
-
-
-def _store_result(
-    store: NotebookCache,
-    planner: Planner,
-    plan: Plan,
-    result: ExecutionResult,
-    exclude: list[Path],
-) -> dict[str, Any]:
-    """Store a run (a record, or a failure with its partial notebook); return its outcome."""
-    dependencies = recorded_dependencies(
-        result.io, planner.root, exclude=exclude, hasher=planner.hasher
-    )
-    uri = store.uri_for(plan.path)
-    seconds = round(result.seconds, 3)
-    if result.error is None:
-        plan.entry = store.add_notebook(
-            result.nb,
-            uri,
-            inputs=plan.inputs,
-            artefacts=result.artefacts,
-            data=result.data(),
-            dependencies=dependencies,
-            validate=False,
+    def wait(count: int) -> None:
+        logger.info(
+            bold("nbcache: another build is executing %d of these notebooks; waiting"), count
         )
-        return plan.outcome(status=EXECUTED, seconds=seconds, record_id=plan.entry.id)
-    error = result.error
-    store.record_failure(
-        plan.key or "",
-        uri,
-        result.nb,
-        error=str(error),
-        traceback=error.traceback,
-        cell_index=error.cell_index,
-        data={
-            **result.data(),
-            "dependencies": dependencies,
-            "ename": error.ename,
-            # a failure stands only while these stay as they were too
-            "settings": planner.run_settings(plan.settings) if plan.settings else None,
-        },
+
+    runner.run(items, finished, since=since, on_wait=wait)
+    state.seconds += time.perf_counter() - started
+    if unstored and store.read_only:
+        logger.warning(
+            "the cache at %s is read-only: %d notebook%s executed but not stored (their "
+            "pages show this run's outputs; the next build executes them again); make the "
+            "cache writable, or set nbcache_path to a writable folder, to keep them",
+            state.cache_path,
+            len(unstored),
+            "s" if len(unstored) > 1 else "",
+            type="nbcache",
+            subtype="cache",
+        )
+
+
+def _item(planner: Planner, plan: Plan) -> RunItem:
+    assert plan.nb is not None and plan.settings is not None
+    return RunItem(
+        name=plan.docname,
+        path=plan.path,
+        nb=plan.nb,
+        options=execution_options(
+            planner.conf, plan.settings, plan.nb.metadata["kernelspec"]["name"]
+        ),
+        inputs=plan.inputs,
+        # force mode asks for this build's own execution
+        force=plan.settings.execution_mode == "force",
+        source=plan.relpath,
+        reason=plan.reason,
+        payload=plan,
     )
-    outcome = plan.outcome(status=FAILED, seconds=seconds, error=str(error))
-    outcome.update(traceback=error.traceback, cell_index=error.cell_index)
-    return outcome
+
+
+def _taken(
+    store: NotebookCache, plan: Plan, done: Finished, outcomes: dict[str, DocOutcome]
+) -> None:
+    """A notebook another build executed (or failed) while this one planned: use its result."""
+    if done.entry is not None:
+        plan.entry, plan.status = done.entry, CACHED
+        plan.reason = "executed by another build meanwhile"
+        store.touch([done.entry.id])
+        _restore_artefacts(store, plan)
+    else:
+        plan.failure, plan.status = done.failure, FAILED
+        plan.reason = "failed in another build meanwhile"
+    _settle(plan, outcomes)
+
+
+def _warn_unstored(plan: Plan, why: str) -> None:
+    logger.warning(
+        "executed, but could not store the result (%s); its page shows this run's outputs "
+        "and the next build executes it again",
+        why,
+        type="nbcache",
+        subtype="cache",
+        location=plan.docname,
+    )
 
 
 def _failure_line(plan: Plan, cell: int) -> int:
@@ -399,16 +364,16 @@ def _failure_line(plan: Plan, cell: int) -> int:
     return source_index + 1
 
 
-def _warn_failure(plan: Plan, outcome: dict[str, Any], remembered: bool) -> None:
-    docname = plan.docname
-    tail = [line for line in (outcome.get("traceback") or "").splitlines() if line.strip()][-5:]
-    cell = outcome.get("cell_index")
+def _warn_failure(plan: Plan, doc: DocOutcome, remembered: bool) -> None:
+    docname, outcome = plan.docname, doc.outcome
+    tail = [line for line in outcome.traceback.splitlines() if line.strip()][-5:]
+    cell = outcome.cell_index
     detail = ("\n" + "\n".join(tail)) if tail else ""
     again = " (remembered: its inputs did not change since it failed)" if remembered else ""
     logger.warning(
         "notebook execution failed%s: %s%s",
         again,
-        outcome.get("error") or "unknown error",
+        outcome.error or "unknown error",
         detail,
         type="nbcache",
         subtype="exec",

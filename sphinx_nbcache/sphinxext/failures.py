@@ -9,13 +9,15 @@ cell or at the top of the page.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from docutils import nodes
 from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from sphinx_nbcache.engine.outcome import Outcome, Status
+
+from .doc_outcome import DocOutcome
 from .state import env_state
 
 logger = logging.getLogger(__name__)
@@ -61,14 +63,14 @@ def add_failure_box(
     env: BuildEnvironment, docname: str, document: nodes.document, nb: NotebookNode
 ) -> None:
     """After rendering: the failure box of ``docname``, unless the page shows the error."""
-    data: dict[str, Any] | None = env_state(env).data.get(docname)
-    if not data or data.get("status") != "failed" or not data.get("error"):
+    doc = env_state(env).data.get(docname)
+    if doc is None or doc.status is not Status.FAILED or not doc.outcome.error:
         return
-    index = data.get("cell_index")
+    index = doc.outcome.cell_index
     if isinstance(index, int) and _shows_error(nb, index):
         return  # the traceback is on the page, at its cell
     where = " completely" if isinstance(index, int) else ""
-    box = failure_box(f"This notebook was not executed{where}: {data['error']}")
+    box = failure_box(f"This notebook was not executed{where}: {doc.outcome.error}")
     cell = _cell_node(document, index) if isinstance(index, int) else None
     if cell is not None and cell.parent is not None:
         cell.parent.insert(cell.parent.index(cell) + 1, box)
@@ -88,16 +90,15 @@ def unreadable_page(
     # an unreadable notebook is a failed notebook: one switch (nbcache.exec) for all
     logger.warning(reason, type="nbcache", subtype="exec", location=(docname, line))
     state = env_state(env)
-    outcome = state.outcomes.get(docname) or {
-        "docname": docname,
-        "source": str(env.doc2path(docname, False)),
-        "reason": "unreadable",
-    }
-    state.data[docname] = {
-        **{k: v for k, v in outcome.items() if k != "traceback"},
-        "status": "failed",
-        "error": reason,
-    }
+    doc = state.outcomes.get(docname) or DocOutcome(
+        Outcome(
+            name=docname,
+            source=str(env.doc2path(docname, False)),
+            status=Status.FAILED,
+            reason="unreadable",
+        )
+    )
+    state.data[docname] = doc.with_outcome(status=Status.FAILED, error=reason).kept()
     # the page names no path of the machine that built it
     shown = reason.removeprefix(f"{env.doc2path(docname)}: ")
     _insert_at_top(document, failure_box(f"This notebook could not be read: {shown}"))

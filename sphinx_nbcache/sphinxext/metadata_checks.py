@@ -1,12 +1,13 @@
 """The shapes of the notebook and cell metadata nbcache reads, checked in one place.
 
-Read elsewhere: ``settings.py`` (``nbcache``, ``mystnb`` and ``nbsphinx`` settings),
-``plan.py`` (``nbcache.dependencies``), ``rendering/tags.py`` and ``rendering/mystnb_meta.py``
-(cell ``tags``, ``mystnb`` and ``nbsphinx`` metadata), ``rendering/parser.py`` (notebook
-``nbsphinx``). Each of them may then trust what it reads: :func:`inspect_notebook` returns
-the notebook without the values of a wrong shape, and one message per such value, given once
-per build where the notebook is planned. A wrong value is ignored, as a bad ``conf.py`` value
-is, and nothing else about the notebook changes.
+Read elsewhere: ``settings.py`` (``nbcache`` settings, and the ``mystnb`` and ``nbsphinx``
+ones as ``compat.py`` translates them), ``plan.py`` (``nbcache.dependencies``),
+``rendering/tags.py`` and ``rendering/mystnb_meta.py`` (cell ``tags``, ``mystnb`` and
+``nbsphinx`` metadata), ``rendering/parser.py`` (notebook ``nbsphinx``). Each of them may
+then trust what it reads: :func:`inspect_notebook` returns the notebook without the values of
+a wrong shape, and one message per such value, given once per build where the notebook is
+planned. A wrong value is ignored, as a bad ``conf.py`` value is, and nothing else about the
+notebook changes.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from nbformat import NotebookNode
 
 from sphinx_nbcache.engine.hashing import EXECUTION_TAGS
 
+from .compat import NBSPHINX_EXECUTE
 from .config import EXECUTION_MODES
-
-#: nbsphinx's ``execute`` values in our modes
-NBSPHINX_EXECUTE = {"never": "off", "always": "force", "auto": "auto"}
 
 #: keys of the notebook-level ``nbcache`` metadata
 NBCACHE_KEYS = (

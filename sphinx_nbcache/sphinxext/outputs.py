@@ -7,6 +7,7 @@ of code cells come from the cache record of the notebook's key, matched cell by 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 from nbformat import NotebookNode
@@ -17,18 +18,11 @@ from sphinx_nbcache.engine import CacheEntry, NotebookCache
 from sphinx_nbcache.engine.ansi import clean_controls
 from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.hashing import code_cells, key_inputs, normalise_source
-from sphinx_nbcache.engine.outcome import Status
 
+from .doc_outcome import DocOutcome
 from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
-
-#: statuses whose pages show the outputs stored in the source file
-_FROM_FILE = tuple(status for status in Status if status.from_file)
-
-#: set in a document's data when its page was rendered without outputs because the code
-#: changed after it was planned: ``env-get-outdated`` then has it read (and executed) again
-CHANGED_UNDER_BUILD = "changed_under_build"
 
 
 def _code_cells(nb: NotebookNode) -> list[NotebookNode]:
@@ -54,6 +48,27 @@ def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode 
         if key in executed.metadata:
             merged.metadata[key] = copy.deepcopy(executed.metadata[key])
     return merged
+
+
+#: this build's runs whose results the store could not keep, by key (in memory only: ``-j``
+#: readers fork after execution and inherit it)
+_UNSTORED: dict[str, NotebookNode] = {}
+
+
+def keep_unstored(key: str | None, nb: NotebookNode) -> None:
+    """Show ``nb``, a run the store could not keep, on its page in this build."""
+    if key:
+        _UNSTORED[key] = nb
+
+
+def forget_unstored() -> None:
+    """At the start of a build: the last build's unstored runs are not this one's."""
+    _UNSTORED.clear()
+
+
+def executed_notebook(store: NotebookCache, key: str) -> NotebookNode | None:
+    """The executed notebook of ``key``: this build's unstored run, or the store's."""
+    return _UNSTORED.get(key) or _load_executed(store, key)
 
 
 def _load_executed(store: NotebookCache, key: str, attempts: int = 3) -> NotebookNode | None:
@@ -82,9 +97,9 @@ def _code_of(inputs: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     return [(digest, tuple(tags)) for _, digest, tags in inputs.get("cells", [])]
 
 
-def changed_since_planned(nb: NotebookNode, outcome: dict[str, Any]) -> bool:
+def changed_since_planned(nb: NotebookNode, outcome: DocOutcome) -> bool:
     """Whether the code of ``nb`` (as read now) differs from what the build planned and ran."""
-    planned = outcome.get("inputs")
+    planned = outcome.inputs
     if not planned:
         return False
     return _code_of(key_inputs(nb).to_json()) != _code_of(planned)
@@ -138,14 +153,15 @@ def _with_outputs(env: BuildEnvironment, docname: str, nb: NotebookNode) -> Note
     marked so that the next build reads and executes it again.
     """
     state = env_state(env)
-    outcome: dict[str, Any] | None = state.outcomes.get(docname)
+    outcome = state.outcomes.get(docname)
     if outcome is None:
         return nb
-    data = state.data[docname] = {k: v for k, v in outcome.items() if k != "traceback"}
-    if outcome["status"] in _FROM_FILE or not outcome.get("key"):
+    state.data[docname] = outcome.kept()
+    key = outcome.key
+    if outcome.status.from_file or not key:
         return nb
     if changed_since_planned(nb, outcome):
-        data[CHANGED_UNDER_BUILD] = True
+        state.data[docname] = replace(outcome.kept(), changed_under_build=True)
         logger.warning(
             "the notebook changed while the build executed it; its page shows no outputs "
             "this time, the next build executes it again",
@@ -155,7 +171,7 @@ def _with_outputs(env: BuildEnvironment, docname: str, nb: NotebookNode) -> Note
         )
         return _without_outputs(nb)
     try:
-        executed = _load_executed(store_for(env), outcome["key"])
+        executed = executed_notebook(store_for(env), key)
     except NbCacheError as exc:
         logger.warning("%s", exc, type="nbcache", subtype="cache", location=docname)
         return nb
@@ -163,7 +179,7 @@ def _with_outputs(env: BuildEnvironment, docname: str, nb: NotebookNode) -> Note
         return nb
     merged = merge_outputs(nb, executed)
     if merged is None:
-        data[CHANGED_UNDER_BUILD] = True
+        state.data[docname] = replace(outcome.kept(), changed_under_build=True)
         logger.warning(
             "the notebook changed while the build ran; showing it without outputs",
             type="nbcache",

@@ -11,7 +11,7 @@ import fnmatch
 import glob
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,11 +31,12 @@ from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency
 from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
 from sphinx_nbcache.engine.hashing import explain_change
 from sphinx_nbcache.engine.inline import add_eval_cells
-from sphinx_nbcache.engine.options import ExecutionOptions
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine.outcome import Outcome, Status
 
+from .doc_outcome import DocOutcome
 from .metadata_checks import inspect_notebook
-from .settings import NotebookSettings, kernel_name, notebook_settings
+from .settings import NotebookSettings, execution_options, kernel_name, notebook_settings
+from .snapshot import NbcacheConfig, nbcache_config
 from .sources import notebook_format
 
 #: statuses of a notebook before execution (names kept for the modules that import them)
@@ -72,26 +73,36 @@ class Plan:
     def key(self) -> str | None:
         return self.inputs.key() if self.inputs is not None else None
 
-    def outcome(self, **changes: Any) -> dict[str, Any]:
-        """The JSON-ready record of this notebook's fate in the build."""
-        out: dict[str, Any] = {
-            "docname": self.docname,
-            "source": self.relpath,
-            "status": self.status,
-            "reason": self.reason,
-            "seconds": self.entry.data.get("seconds") if self.entry else None,
-            "record_id": self.entry.id if self.entry else None,
-            "error": self.error or (self.failure.error if self.failure else ""),
-            "key": self.key,
-            # what env-get-outdated needs to re-check an unchanged file cheaply
-            "inputs": _code_inputs(self.inputs),
-            "declared": self.declared,
-        }
-        if self.failure is not None:
-            out["traceback"] = self.failure.traceback
-            out["cell_index"] = self.failure.cell_index
-        out.update(changes)
-        return out
+    def outcome(self, **changes: Any) -> DocOutcome:
+        """This notebook's fate in the build, as planned (``changes``: :class:`Outcome`
+        fields that differ)."""
+        failure = self.failure
+        outcome = Outcome(
+            name=self.docname,
+            source=self.relpath,
+            status=self.status,
+            reason=self.reason,
+            seconds=self.entry.data.get("seconds") if self.entry else None,
+            record_id=self.entry.id if self.entry else None,
+            error=self.error or (failure.error if failure else ""),
+            traceback=failure.traceback if failure else "",
+            cell_index=failure.cell_index if failure else None,
+            key=self.key,
+        )
+        return self.outcome_of(replace(outcome, **changes))
+
+    def outcome_of(self, outcome: Outcome) -> DocOutcome:
+        """This notebook's fate from an :class:`Outcome` (the runner's, of its run).
+
+        A run whose result could not be stored says why in ``error``; its status stays
+        ``executed`` (its page shows the run's outputs).
+        """
+        if outcome.store_error and not outcome.error:
+            outcome = replace(
+                outcome, error=f"its result could not be stored: {outcome.store_error}"
+            )
+        # what env-get-outdated needs to re-check an unchanged file cheaply
+        return DocOutcome(outcome, _code_inputs(self.inputs), tuple(self.declared))
 
 
 def _code_inputs(inputs: KeyInputs | None) -> dict[str, Any] | None:
@@ -111,16 +122,20 @@ class Planner:
     """Plans notebooks of one project against one store."""
 
     def __init__(
-        self, config: Config, srcdir: str | Path, confdir: str | Path, store: NotebookCache
+        self,
+        config: NbcacheConfig | Config,
+        srcdir: str | Path,
+        confdir: str | Path,
+        store: NotebookCache,
     ) -> None:
-        self.config = config
+        #: this run's configuration snapshot (a ``Config`` stands for its snapshot)
+        self.conf = nbcache_config(config)
         self.srcdir = Path(srcdir).absolute()
         self.confdir = Path(confdir).absolute()
         self.store = store
         self.hasher = FileHasher(store)
         self.versions = InstalledVersions()
-        root = config.nbcache_dependency_root
-        self.root = (self.confdir / root).absolute() if root else self.srcdir
+        self.root = self.conf.tracked_root
 
     # -- the key's declared part -------------------------------------------------------------
     def _glob(self, base: Path, patterns: list[str]) -> list[Path]:
@@ -141,11 +156,11 @@ class Planner:
 
     def key_extra(self, relpath: str, folder: Path, declared: list[str]) -> dict[str, Any]:
         """Declared dependencies, environment variables and lock files, as key inputs."""
-        config = self.config
+        conf = self.conf
         extra: dict[str, Any] = {}
         patterns = [
             pat
-            for nb_glob, pats in config.nbcache_dependencies.items()
+            for nb_glob, pats in conf.dependencies.items()
             if fnmatch.fnmatch(relpath, nb_glob)
             for pat in pats
         ]
@@ -153,13 +168,12 @@ class Planner:
         if files:
             digests = self.hasher.hashes(files)
             extra["declared"] = {self._rel(p): digests[str(p)] for p in files}
-        if config.nbcache_kernel_arguments:  # only when set: other keys stay as they were
-            extra["kernel_args"] = list(config.nbcache_kernel_arguments)
-        if config.nbcache_env_vars:
-            extra["env"] = {name: os.environ.get(name) for name in config.nbcache_env_vars}
-        fingerprint = config.nbcache_env_fingerprint
-        if not isinstance(fingerprint, str):
-            locks = self._glob(self.confdir, list(fingerprint))
+        if conf.kernel_arguments:  # only when set: other keys stay as they were
+            extra["kernel_args"] = list(conf.kernel_arguments)
+        if conf.env_vars:
+            extra["env"] = {name: os.environ.get(name) for name in conf.env_vars}
+        if not isinstance(conf.env_fingerprint, str):  # lock files, even an empty list
+            locks = self._glob(self.confdir, list(conf.lock_files))
             digests = self.hasher.hashes(locks)
             extra["locks"] = {self._rel(p): digests[str(p)] for p in locks}
         return extra
@@ -171,15 +185,15 @@ class Planner:
             deps,
             self.root,
             self.hasher,
-            check_packages=self.config.nbcache_env_fingerprint == "packages",
+            check_packages=self.conf.fingerprints_packages,
             versions=self.versions,
         )
 
     def plan(self, docname: str, path: str | Path) -> Plan | None:
         """Plan one document; ``None`` when it is not a notebook."""
-        config = self.config
+        conf = self.conf
         path = Path(path)
-        fmt = notebook_format(config, path)
+        fmt = notebook_format(conf, path)
         if fmt is None:
             return None
         try:
@@ -194,7 +208,7 @@ class Planner:
             return plan
         # settings and declared dependencies are read from a copy without ill-shaped values
         checked, plan.problems = inspect_notebook(source_nb)
-        settings, problems = notebook_settings(config, checked.metadata, plan.relpath)
+        settings, problems = notebook_settings(conf, checked.metadata, plan.relpath)
         plan.problems += problems
         plan.settings = settings
         if settings.excluded:
@@ -210,17 +224,17 @@ class Planner:
         # the kernel runs no ill-shaped metadata either (nbclient reads tags); a deep copy, as
         # the run and add_eval_cells may change cells
         nb = copy.deepcopy(checked)
-        kernel = kernel_name(config, settings, nb.metadata)
+        kernel = kernel_name(conf, settings, nb.metadata)
         spec = dict(nb.metadata.get("kernelspec") or {})
         spec["name"] = kernel
         spec.setdefault("display_name", kernel)
         nb.metadata["kernelspec"] = spec
         if mode == "inline":  # {eval} expressions become generated code cells (keyed, stored)
-            nb = add_eval_cells(nb, config.nbcache_eval_name_regex)
+            nb = add_eval_cells(nb, conf.eval_name_regex)
         plan.nb = nb
         plan.declared = list(checked.metadata.get("nbcache", {}).get("dependencies") or [])
         extra = self.key_extra(plan.relpath, path.parent, plan.declared)
-        plan.inputs = key_inputs(nb, default_kernel=config.nbcache_kernel, extra=extra)
+        plan.inputs = key_inputs(nb, default_kernel=conf.kernel, extra=extra)
         if mode == "force":
             plan.reason = "execution mode force"
             return plan
@@ -254,20 +268,19 @@ class Planner:
         reasons = [] if old_key == key else explain_change(old_inputs, plan.inputs)  # type: ignore[arg-type]
         plan.reason = "; ".join(reasons) if reasons else "record evicted or removed"
 
-    def needs_reading(self, info: Mapping[str, Any], path: Path) -> str | None:
+    def needs_reading(self, info: DocOutcome, path: Path) -> str | None:
         """For a document Sphinx thinks unchanged: why it must be read again, or ``None``.
 
-        :param info: the document's data from the last build (``Plan.outcome()``).
+        :param info: the document's outcome in the last build (``Plan.outcome()``).
         """
-        status = info.get("status")
-        if status in (OFF, EXCLUDED) or not info.get("inputs"):
+        if info.status.from_file or not info.inputs:
             return None
-        if self.config.nbcache_execution_mode == "force":
+        if self.conf.execution_mode == "force":
             return "execution mode force"
-        if info.get("changed_under_build"):  # outputs.CHANGED_UNDER_BUILD
+        if info.changed_under_build:
             return "the notebook changed while the last build executed it"
-        code = info["inputs"]
-        extra = self.key_extra(info["source"], path.parent, list(info.get("declared") or []))
+        code = info.inputs
+        extra = self.key_extra(info.outcome.source, path.parent, list(info.declared))
         inputs = KeyInputs(
             code["kernel"],
             code["language"],
@@ -275,7 +288,7 @@ class Planner:
             extra,
         )
         key = inputs.key()
-        if key != info.get("key"):
+        if key != info.key:
             return "declared inputs changed"  # plan() says which, once the file is read
         found = self.store.result_for(key)
         if isinstance(found, CacheEntry):
@@ -285,22 +298,9 @@ class Planner:
             return self.retry_failure(found)
         return "record evicted or removed"
 
-    def execution_options(
-        self, settings: NotebookSettings, kernel: str | None = None
-    ) -> ExecutionOptions:
-        """How a notebook with these settings runs (``kernel``: as resolved by :meth:`plan`)."""
-        return ExecutionOptions(
-            kernel_name=kernel,
-            timeout=settings.timeout,
-            notebook_timeout=settings.notebook_timeout,
-            allow_errors=settings.allow_errors,
-            env=self.config.nbcache_env,
-            kernel_arguments=self.config.nbcache_kernel_arguments,
-        )
-
     def run_settings(self, settings: NotebookSettings) -> dict[str, Any]:
         """The settings besides the key that can change a run's outcome, kept with a failure."""
-        return self.execution_options(settings).outcome_settings()
+        return execution_options(self.conf, settings).outcome_settings()
 
     def retry_failure(
         self, failure: FailureEntry, settings: NotebookSettings | None = None
@@ -324,6 +324,6 @@ class Planner:
                 )
         if failure.data.get("ename") in ENVIRONMENT_FAULTS:
             return f"retrying: {failure.error}"
-        if self.config.nbcache_retry_failed:
+        if self.conf.retry_failed:
             return "failed before; retrying (nbcache_retry_failed)"
         return None

@@ -19,12 +19,12 @@ from sphinx_nbcache.engine.errors import NbCacheError
 from sphinx_nbcache.engine.files import atomic_write_bytes
 from sphinx_nbcache.engine.outcome import Status
 
+from .snapshot import nbcache_config
 from .state import env_state, store_for
 
 logger = logging.getLogger(__name__)
 
 REPORT_NAME = "nbcache-report.json"
-COLUMNS = ("docname", "source", "status", "reason", "seconds", "record_id", "error")
 
 
 def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
@@ -40,12 +40,12 @@ def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
     for docname in sorted(set(state.data) | set(this_build)):
         if docname not in env.found_docs:
             continue
-        row = dict(state.data.get(docname, {}))
-        if docname in this_build:
-            row = {k: v for k, v in this_build[docname].items() if k != "traceback"}
-        elif row.get("status") == Status.EXECUTED:
-            row.update(status=Status.CACHED, reason="unchanged")
-        rows.append({k: row.get(k) for k in (*COLUMNS, "key")})
+        doc = this_build.get(docname)
+        if doc is None:
+            doc = state.data[docname]
+            if doc.status is Status.EXECUTED:
+                doc = doc.with_outcome(status=Status.CACHED, reason="unchanged")
+        rows.append(doc.row())
     return rows
 
 
@@ -57,13 +57,13 @@ def build_finished(app: Sphinx, exception: Exception | None) -> None:
     rows = notebook_report(env)
     state = env_state(env)
     read_now = state.outcomes
-    from_cache = sum(1 for o in read_now.values() if o.get("status") == Status.CACHED)
+    from_cache = sum(1 for o in read_now.values() if o.status is Status.CACHED)
     if rows:
         logger.info(
             "nbcache: %d executed, %d from cache, %d failed (%.1f s)",
             state.executed,
             from_cache,
-            sum(1 for o in read_now.values() if o.get("status") == Status.FAILED),
+            sum(1 for o in read_now.values() if o.status is Status.FAILED),
             state.seconds,
         )
     payload = {"notebooks": rows}
@@ -180,7 +180,7 @@ def _mystnb_table(app: Sphinx, docname: str, rows: list[dict[str, Any]]) -> node
             "",
             nodes.entry("", nodes.paragraph("", "", link)),
             _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(created)) if created else ""),
-            _cell(str(app.config.nbcache_execution_mode)),
+            _cell(nbcache_config(app).execution_mode),
             _cell(str(round(seconds, 2)) if isinstance(seconds, (int, float)) else "-"),
             nodes.entry("", mark),
         )

@@ -10,6 +10,8 @@ from sphinx.config import Config
 
 from sphinx_nbcache.engine.reader import text_has_notebook_front_matter
 
+from .snapshot import NbcacheConfig, nbcache_config
+
 #: The Sphinx file type our parser handles.
 FILETYPE = "jupyter_notebook"
 
@@ -21,17 +23,18 @@ def register_suffixes(app: Sphinx, config: Config) -> None:
     plain pages exactly as myst-parser does.
     """
     suffixes = {".ipynb": FILETYPE}
-    suffixes.update({suffix: FILETYPE for suffix in config.nbcache_custom_formats})
+    suffixes.update({suffix: FILETYPE for suffix in nbcache_config(app).custom_formats})
     for suffix, filetype in suffixes.items():
         if suffix not in config.source_suffix:
             app.add_source_suffix(suffix, filetype, override=True)
 
 
 def notebook_format(
-    config: Config, path: str | os.PathLike[str], text: str | None = None
+    config: NbcacheConfig | Config, path: str | os.PathLike[str], text: str | None = None
 ) -> str | None:
     """The reader format of a source document, or ``None`` when it is not a notebook.
 
+    :param config: this run's snapshot (a ``Config`` stands for its snapshot).
     :param path: the source file.
     :param text: its content, when already read (saves a read for ``.md`` files).
     """
@@ -39,9 +42,10 @@ def notebook_format(
     if name.endswith(".ipynb"):
         return "ipynb"
     # longest suffix first, so ".pct.py" wins over a hypothetical ".py"
-    for suffix in sorted(config.nbcache_custom_formats, key=len, reverse=True):
+    formats = nbcache_config(config).custom_formats
+    for suffix in sorted(formats, key=len, reverse=True):
         if name.endswith(suffix.lower()):
-            return config.nbcache_custom_formats[suffix]
+            return formats[suffix]
     if name.endswith((".md", ".markdown")):
         if text is None:
             try:
@@ -54,9 +58,7 @@ def notebook_format(
 
 def exclude_cache_folder(app: Sphinx, config: Config) -> None:
     """``config-inited``: never read the cache folder's notebooks as sources."""
-    from .state import cache_path
-
-    folder = cache_path(config, app.confdir).absolute()
+    folder = nbcache_config(app).cache_path.absolute()
     try:
         rel = folder.relative_to(Path(app.srcdir).absolute()).as_posix()
     except ValueError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -19,6 +18,9 @@ from sphinx.environment import BuildEnvironment
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.options import resolve_cache_path
+
+from .doc_outcome import DocOutcome
+from .snapshot import NbcacheConfig, nbcache_config
 
 _STORES: dict[tuple[str, int], NotebookCache] = {}
 
@@ -29,11 +31,11 @@ class EnvState:
 
     cache_path: str = ""
     #: per notebook document: the outcome its page was rendered from (kept across builds)
-    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: dict[str, DocOutcome] = field(default_factory=dict)
     #: documents holding an ``nbcache-execution-table`` (kept across builds)
     table_docs: set[str] = field(default_factory=set)
     #: this build's decision per notebook read, made before reading
-    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[str, DocOutcome] = field(default_factory=dict)
     #: this build's counters
     executed: int = 0
     failed: int = 0
@@ -49,9 +51,16 @@ def env_state(env: BuildEnvironment) -> EnvState:
     return state
 
 
-def cache_path(config: Config, confdir: str | os.PathLike[str]) -> Path:
-    """The cache folder: ``nbcache_path`` (relative to ``conf.py``) or ``.nbcache`` there."""
-    return resolve_cache_path(config.nbcache_path, confdir)
+def cache_path(
+    config: NbcacheConfig | Config, confdir: str | os.PathLike[str] | None = None
+) -> Path:
+    """The cache folder: ``nbcache_path`` (relative to ``conf.py``) or ``.nbcache`` there.
+
+    The snapshot's :attr:`NbcacheConfig.cache_path`, or the same value taken from another
+    ``confdir`` (the folder of ``conf.py``) when one is given.
+    """
+    snapshot = nbcache_config(config)
+    return snapshot.cache_path if confdir is None else resolve_cache_path(snapshot.path, confdir)
 
 
 def store_for(env: BuildEnvironment) -> NotebookCache:
@@ -74,7 +83,7 @@ def close_stores() -> None:
 def init_env(app: Sphinx) -> None:
     """``builder-inited``: make sure the environment has our attributes."""
     state = env_state(app.env)
-    state.cache_path = str(cache_path(app.config, app.confdir))
+    state.cache_path = str(nbcache_config(app).cache_path)
     state.outcomes = {}
     state.executed = state.failed = 0
     state.seconds = 0.0

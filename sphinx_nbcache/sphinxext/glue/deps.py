@@ -16,8 +16,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from ..execution import EXECUTED
-from ..plan import CACHED
+from sphinx_nbcache.engine.outcome import Status
+
 from ..state import close_stores, env_state
 from .page import ValuesUnavailable, values_of
 from .values import digest
@@ -76,9 +76,9 @@ def add_pasting_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         # a notebook page is unchanged itself (or it would be read already): it renders from
         # the same outcome as in the last build
         if page in state.data and page not in state.outcomes:
-            outcome = dict(state.data[page])
-            if outcome.get("status") == EXECUTED:  # then; this build takes it from the cache
-                outcome.update(status=CACHED, reason="unchanged")
+            outcome = state.data[page]
+            if outcome.status is Status.EXECUTED:  # then; now it comes from the cache
+                outcome = outcome.with_outcome(status=Status.CACHED, reason="unchanged")
             state.outcomes[page] = outcome
     logger.info(
         "nbcache: reading %d page%s again, for values pasted from notebooks that changed: %s",

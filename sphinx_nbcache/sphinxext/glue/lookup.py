@@ -10,7 +10,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from sphinx_nbcache.engine.inline import DEFAULT_NAME_REGEX
+from sphinx_nbcache.engine.outcome import Status
 
+from ..snapshot import nbcache_config
 from ..state import env_state
 from .deps import note_paste
 from .page import ValuesUnavailable, page_values, values_of
@@ -69,9 +71,10 @@ def glued_value(env: BuildEnvironment, text: str, line: int) -> GluedValue | Non
     value = values.get(key)
     note_paste(env, source, key, digest(value))
     if value is None:
-        outcome = env_state(env).outcomes.get(source) or {}
-        failed = " (its execution failed)" if outcome.get("status") == "failed" else ""
-        warn(env, line, "glue", "glue key %r not found in notebook %s%s", key, path, failed)
+        outcome = env_state(env).outcomes.get(source)
+        failed = outcome is not None and outcome.status is Status.FAILED
+        failed_text = " (its execution failed)" if failed else ""
+        warn(env, line, "glue", "glue key %r not found in notebook %s%s", key, path, failed_text)
     return value
 
 
@@ -84,7 +87,7 @@ def evaluated(
     """
 
     page = page_values(env)
-    regex = env.config.nbcache_eval_name_regex or DEFAULT_NAME_REGEX
+    regex = nbcache_config(env).eval_name_regex or DEFAULT_NAME_REGEX
     if page is None:
         warn(env, line, "eval", "{eval} %r: this page is not a notebook", expression)
         return None

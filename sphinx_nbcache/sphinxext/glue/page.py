@@ -23,8 +23,9 @@ from sphinx_nbcache.engine.inline import add_eval_cells, split_eval_cells
 from sphinx_nbcache.engine.reader import read_notebook
 
 # nothing from ..rendering: its parser imports this module
-from ..outputs import _load_executed
+from ..outputs import executed_notebook
 from ..settings import notebook_settings
+from ..snapshot import nbcache_config
 from ..sources import notebook_format
 from ..state import env_state, store_for
 from .values import GluedValue, glued_values, without_hidden_records
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 TEMP_KEY = "nbcache_page_values"
 
 #: statuses whose values are in the source file rather than a cache record
-_FROM_FILE = ("off", "excluded")
 
 
 @dataclass
@@ -60,7 +60,7 @@ def _relpath(env: BuildEnvironment, path: Path) -> str:
 def is_inline(env: BuildEnvironment, docname: str, nb: NotebookNode) -> bool:
     """Whether ``nb`` executes in ``inline`` mode (from ``conf.py`` or its metadata)."""
     relpath = _relpath(env, Path(env.doc2path(docname)))
-    settings, _ = notebook_settings(env.config, nb.metadata, relpath)
+    settings, _ = notebook_settings(nbcache_config(env), nb.metadata, relpath)
     return settings.execution_mode == "inline" and not settings.excluded
 
 
@@ -68,7 +68,7 @@ def with_eval_cells(env: BuildEnvironment, docname: str, nb: NotebookNode) -> No
     """``nb`` with the evaluation cells the planner added for execution, in inline mode."""
     if not is_inline(env, docname, nb):
         return nb
-    return add_eval_cells(nb, env.config.nbcache_eval_name_regex)
+    return add_eval_cells(nb, nbcache_config(env).eval_name_regex)
 
 
 def take_page_values(env: BuildEnvironment, docname: str, nb: NotebookNode) -> NotebookNode:
@@ -119,13 +119,13 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
     if outcome is None:
         raise ValuesUnavailable(f"{docname!r} is not a notebook of this project")
     path = Path(env.doc2path(docname))
-    key = outcome.get("key")
-    from_file = outcome.get("status") in _FROM_FILE or not key
+    key = outcome.key
+    from_file = outcome.status.from_file or not key
     try:
         ident: tuple[Any, ...] = (
             ("file", docname, path.stat().st_mtime_ns)
             if from_file
-            else ("record", docname, key, outcome.get("record_id"), outcome.get("status"))
+            else ("record", docname, key, outcome.outcome.record_id, outcome.status)
         )
     except OSError as exc:
         raise ValuesUnavailable(f"cannot read {path.name}: {exc}") from None
@@ -133,10 +133,10 @@ def values_of(env: BuildEnvironment, docname: str) -> dict[str, GluedValue]:
         return _LOADED[ident]
     try:
         if from_file:
-            fmt = notebook_format(env.config, path)
+            fmt = notebook_format(nbcache_config(env), path)
             nb = read_notebook(path, fmt) if fmt is not None else None
         else:
-            nb = _load_executed(store_for(env), str(key))
+            nb = executed_notebook(store_for(env), str(key))
     except (NbCacheError, OSError) as exc:
         raise ValuesUnavailable(f"the outputs of {path.name} cannot be read: {exc}") from None
     if nb is None:

@@ -8,6 +8,7 @@ from typing import Any
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from ..snapshot import nbcache_config
 from ..sphinx_versions import current_builder
 from .nodes import MimeBundle, MimeOption
 
@@ -102,7 +103,9 @@ class SelectMimeType(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         builder = current_builder(self.env)
-        priority = mime_priority(builder.name, builder.format, self.config.nbcache_mime_priority)
+        priority = mime_priority(
+            builder.name, builder.format, nbcache_config(self.env).mime_priority
+        )
         for bundle in list(self.document.findall(MimeBundle)):
             options = [child for child in bundle.children if isinstance(child, MimeOption)]
             chosen = select_option(options, priority, builder.format)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docutils import nodes
-from sphinx.config import Config
 
+from ..snapshot import nbcache_config
 from .outputs import merge_stream_outputs
 
 #: option -> (nbcache value without the prefix, notebook-level key, cell-level key)
@@ -53,8 +53,13 @@ class CellLook:
         return self.options[name]
 
 
-def cell_look(config: Config, nb_metadata: Mapping[str, Any], cell: Mapping[str, Any]) -> CellLook:
-    """The options of ``cell``: conf values, overridden by notebook then cell ``mystnb`` keys."""
+def cell_look(config: Any, nb_metadata: Mapping[str, Any], cell: Mapping[str, Any]) -> CellLook:
+    """The options of ``cell``: conf values, overridden by notebook then cell ``mystnb`` keys.
+
+    :param config: this run's :class:`..snapshot.NbcacheConfig` (or what
+        :func:`..snapshot.nbcache_config` takes).
+    """
+    conf = nbcache_config(config)
     nb_level = nb_metadata.get("mystnb")
     nb_level = nb_level if isinstance(nb_level, Mapping) else {}
     metadata = cell.get("metadata") or {}
@@ -62,7 +67,7 @@ def cell_look(config: Config, nb_metadata: Mapping[str, Any], cell: Mapping[str,
     cell_level = cell_level if isinstance(cell_level, Mapping) else {}
     options: dict[str, Any] = {}
     for name, (ours, file_key, cell_key) in _OPTIONS.items():
-        value = config["nbcache_" + ours]
+        value = getattr(conf, ours)
         if file_key in nb_level:
             value = nb_level[file_key]
         if cell_key in cell_level:

@@ -16,6 +16,8 @@ from docutils.utils import new_document
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from ..snapshot import nbcache_config
+
 logger = logging.getLogger(__name__)
 
 
@@ -74,7 +76,7 @@ def rst_nodes(text: str, document: nodes.document) -> list[nodes.Node]:
 
 def add_text(document: nodes.document, env: BuildEnvironment, name: str) -> None:
     """Append the rendered ``nbcache_<name>`` (``prolog`` or ``epilog``) to ``document``."""
-    template = getattr(env.config, f"nbcache_{name}", None)
+    template = getattr(nbcache_config(env), name)
     if not template:
         return
     text = render_template(template, env, name)

@@ -11,22 +11,21 @@ from typing import Any
 from docutils import nodes
 from nbformat import NotebookNode
 
-from ..sphinx_versions import conf_py_values
+from ..snapshot import DEFAULT_PROMPT, NbcacheConfig, nbcache_config
 
-#: nbsphinx's defaults
-DEFAULT_FORMAT = "[%s]:"
-
-
-def _format(config: Any, which: str) -> str:
-    raw = conf_py_values(config)
-    value = raw.get(f"nbsphinx_{which}_prompt", DEFAULT_FORMAT)
-    return value if isinstance(value, str) and "%s" in value else DEFAULT_FORMAT
+#: nbsphinx's default format
+DEFAULT_FORMAT = DEFAULT_PROMPT
 
 
 def prompt_text(config: Any, which: str, count: object) -> str:
-    """The prompt of ``which`` (``input`` or ``output``) for an execution count."""
+    """The prompt of ``which`` (``input`` or ``output``) for an execution count.
+
+    :param config: this run's :class:`NbcacheConfig` (or what :func:`nbcache_config` takes).
+    """
+    conf: NbcacheConfig = nbcache_config(config)
     shown = " " if count is None else str(count)
-    return _format(config, which).replace("%s", shown, 1)
+    text = conf.input_prompt if which == "input" else conf.output_prompt
+    return text.replace("%s", shown, 1)
 
 
 def add_prompt(config: Any, part: nodes.Element, cell: NotebookNode, which: str) -> None:
@@ -35,7 +34,7 @@ def add_prompt(config: Any, part: nodes.Element, cell: NotebookNode, which: str)
     An output part gets a prompt only when it holds the cell's result (``execute_result``),
     as in Jupyter and nbsphinx; otherwise an empty one keeps the columns aligned.
     """
-    if not config.nbcache_prompts:
+    if not nbcache_config(config).prompts:
         return
     count = cell.get("execution_count")
     text = prompt_text(config, which, count)

@@ -16,6 +16,7 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine.hashing import kernel_of
 
+from ..snapshot import NbcacheConfig, nbcache_config
 from . import images, mystnb_meta, prompts, rawcells, toctree, truncate, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
@@ -47,6 +48,11 @@ class NotebookRenderer(SphinxRenderer):
     def notebook(self) -> NotebookNode:
         return self.md_options["nbcache_notebook"]
 
+    @property
+    def conf(self) -> NbcacheConfig:
+        """This run's configuration snapshot."""
+        return nbcache_config(self.sphinx_env)
+
     def create_warning(
         self, message: str, subtype: MystWarnings | str, **kwargs: Any
     ) -> nodes.system_message | None:
@@ -67,11 +73,11 @@ class NotebookRenderer(SphinxRenderer):
 
     @property
     def merge_streams(self) -> bool:
-        return bool(self.sphinx_env.config.nbcache_merge_streams)
+        return self.conf.merge_streams
 
     @property
     def stderr_mode(self) -> str:
-        return str(self.sphinx_env.config.nbcache_output_stderr)
+        return self.conf.output_stderr
 
     @property
     def output_limit(self) -> truncate.OutputLimit:
@@ -79,9 +85,7 @@ class NotebookRenderer(SphinxRenderer):
         limit = getattr(self, "_output_limit", None)
         if limit is None:
             env = self.sphinx_env
-            chars, problem = truncate.notebook_limit(
-                env.config.nbcache_output_limit, self.notebook.metadata
-            )
+            chars, problem = truncate.notebook_limit(self.conf.output_limit, self.notebook.metadata)
             if problem:
                 self.warn(problem, "config", 1)
             limit = self._output_limit = truncate.OutputLimit(
@@ -159,7 +163,7 @@ class NotebookRenderer(SphinxRenderer):
         cell = self.notebook.cells[index]
         display = cell_display(cell)
         line = token_line(token, 0)
-        look = mystnb_meta.cell_look(self.sphinx_env.config, self.notebook.metadata, cell)
+        look = mystnb_meta.cell_look(self.conf, self.notebook.metadata, cell)
         if display.remove_cell:
             return
         remove_output = display.remove_output or look["remove_code_outputs"] is True
@@ -189,7 +193,7 @@ class NotebookRenderer(SphinxRenderer):
         code.source, code.line = self.document["source"], line
         mystnb_meta.decorate_input(look, code)
         part = nodes.container("", code, classes=["nbcache-cell-input", "cell_input"])
-        prompts.add_prompt(self.sphinx_env.config, part, cell, "input")
+        prompts.add_prompt(self.conf, part, cell, "input")
         return part
 
     def _output_part(
@@ -203,7 +207,7 @@ class NotebookRenderer(SphinxRenderer):
         if figure is not None:
             output_nodes = [mystnb_meta.wrap_in_figure(self, figure, output_nodes, line)]
         part = nodes.container("", *output_nodes, classes=["nbcache-cell-output", "cell_output"])
-        prompts.add_prompt(self.sphinx_env.config, part, cell, "output")
+        prompts.add_prompt(self.conf, part, cell, "output")
         return part
 
     def render_nbcache_raw_cell(self, token: SyntaxTreeNode) -> None:
