@@ -416,6 +416,83 @@ def test_staging_refuses_bad_input(tmp_path: Path, cache: NotebookCache) -> None
     assert cache.list_staged() == []
 
 
+def _edit_column(cache: NotebookCache, table: str, column: str, value: str | None) -> None:
+    """Edit the real database as a hand, another tool or an older writer would."""
+    con = sqlite3.connect(cache.path / "nbcache.db")
+    with con:
+        con.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ('["a.txt", "sub/b.txt"]', ("a.txt", "sub/b.txt")),
+        ('"a.txt"', ("a.txt",)),  # one path as a JSON string: once ('a', '.', 't', ...)
+        ("a.txt", ("a.txt",)),  # plain text, not JSON: once a JSONDecodeError
+        ("null", ()),
+        ("", ()),
+        ("[5]", (5,)),  # kept, for the build to name as a damaged record
+    ],
+)
+def test_the_artefacts_column_is_read_as_paths_never_as_letters(
+    tmp_path: Path, cache: NotebookCache, stored: str, read: tuple
+) -> None:
+    art = tmp_path / "a.txt"
+    art.write_text("a")
+    entry = cache.add_notebook(executed_nb("x = 1"), "nb.ipynb", artefacts={"a.txt": art})
+    assert entry.artefacts == ("a.txt",)
+    _edit_column(cache, "cache_records", "artefacts", stored)
+    assert cache.get(entry.id).artefacts == read
+    assert [r.artefacts for r in cache.list_records()] == [read]
+
+
+def test_restaging_keeps_assets_stored_as_one_path(tmp_path: Path, cache: NotebookCache) -> None:
+    folder = tmp_path / "docs"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "in.csv").write_text("1\n")
+    (folder / "cfg.json").write_text("{}")
+    nb_path = folder / "nb.ipynb"
+    nbformat.write(executed_nb("x = 1"), nb_path)
+    cache.stage(nb_path, assets=["data/in.csv"])
+    _edit_column(cache, "staged_records", "assets", '"data/in.csv"')
+    again = cache.stage(nb_path, assets=["cfg.json"])
+    assert again.assets == ("cfg.json", "data/in.csv")  # not "d", "a", "t", ...
+
+
+def _abort_inserts(cache: NotebookCache, table: str) -> None:
+    """A real SQLite error inside the store's write transaction, after its deletes."""
+    con = sqlite3.connect(cache.path / "nbcache.db")
+    with con:
+        con.execute("DROP TRIGGER IF EXISTS refuse")
+        con.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+    con.close()
+
+
+def test_a_write_that_rolls_back_keeps_the_old_files_and_leaves_no_new_ones(
+    cache: NotebookCache,
+) -> None:
+    nb = executed_nb("x = 1")
+    old = cache.add_notebook(nb, "a.ipynb")
+    failed = cache.record_failure("f" * 64, "f.ipynb", nb, error="E")
+    _abort_inserts(cache, "cache_records")
+    with pytest.raises(CacheDatabaseError, match="refused by the test"):
+        cache.add_notebook(nb, "a.ipynb")  # deletes the old row, then fails to insert
+    assert cache.list_records() == [old]
+    assert folders_on_disk(cache) == {old.folder}  # the old folder kept, the new one gone
+    assert cache.load_notebook(old.id) == nb
+
+    _abort_inserts(cache, "failures")
+    with pytest.raises(CacheDatabaseError, match="refused by the test"):
+        cache.record_failure("f" * 64, "f.ipynb", nb, error="again")
+    assert cache.list_failures() == [failed]
+    assert folders_on_disk(cache, "failures") == {failed.folder}
+    assert not list(cache.path.glob("*/.tmp-*"))
+
+
 # -- the database -----------------------------------------------------------------------------
 def test_new_cache_uses_wal(cache: NotebookCache) -> None:
     add_numbered(cache, 0)

@@ -80,3 +80,30 @@ def test_an_unnormalised_artefact_path_is_restored_not_fatal(
     assert project.executed() == []
     assert (project.src / "out.txt").read_text() == "out"
     assert "writer ran" in project.text("writer")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '"out.txt"',  # one path as a JSON string, not a list: once read letter by letter
+        "out.txt",  # plain text, not JSON (a record edited by hand or by another tool)
+    ],
+)
+def test_an_artefacts_column_that_is_not_a_list_is_not_split_into_letters(
+    make_app, rootdir, tmp_path, monkeypatch, stored
+):
+    from sphinx_nbcache.engine import NotebookCache
+
+    project = copy_project(rootdir, "reliability-badrecord", tmp_path, monkeypatch)
+    build(make_app, project.src)
+    assert project.executed() == ["other", "writer"]
+    record = _set_artefacts(project.src / ".nbcache", "writer.ipynb", stored)
+    assert NotebookCache(project.src / ".nbcache").get(record).artefacts == ("out.txt",)
+
+    (project.src / "out.txt").unlink()
+    shutil.rmtree(project.src / "_build")
+    app = build(make_app, project.src)
+    assert warnings(app) == []
+    assert project.executed() == []
+    assert (project.src / "out.txt").read_text() == "out"
+    assert "writer ran" in project.text("writer")

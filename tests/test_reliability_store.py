@@ -8,7 +8,11 @@ one-line errors naming the path; temporary and orphan folders do not pile up.
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,3 +218,57 @@ def test_clear_removes_orphan_folders(tmp_path: Path) -> None:
     assert cache.list_records() == []
     cache.clear()
     assert list((path / "records").iterdir()) == []
+
+
+#: a writer killed (SIGKILL, for real) at a chosen point of its write: before the rename of its
+#: temporary folder, or after it and before its row is committed
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from nbformat import v4
+    from sphinx_nbcache.engine import NotebookCache
+
+    path, when = sys.argv[1], sys.argv[2]
+    real_replace = os.replace
+
+    def killed(src, dst):
+        if when == "renamed":
+            real_replace(src, dst)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    os.replace = killed
+    nb = v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "P"}})
+    nb.cells.append(v4.new_code_cell("1", execution_count=1))
+    art = os.path.join(path, "..", "big.bin")
+    with open(art, "wb") as handle:
+        handle.write(b"0" * 100_000)
+    NotebookCache(path).add_notebook(nb, when + ".ipynb", artefacts={"big.bin": art})
+    """
+)
+
+
+def test_what_a_killed_writer_leaves_is_removed_by_a_later_read(tmp_path: Path) -> None:
+    # a killed build leaves a young folder; the next build re-executes and writes (too soon to
+    # sweep it), and every build after is a no-op that writes nothing: it must go all the same
+    path = tmp_path / ".nbcache"
+    cache = NotebookCache(path)
+    kept = cache.add_notebook(tiny_nb(), "kept.ipynb")
+    cache.close()
+    for when in ("copied", "renamed"):
+        run = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path), when])
+        assert run.returncode == -signal.SIGKILL
+    records = path / "records"
+    leftovers = [p for p in records.iterdir() if p.name != kept.folder]
+    # one temporary folder, one in place with no row
+    assert sorted(p.name.startswith(".tmp-") for p in leftovers) == [False, True]
+    assert all((p / "artefacts" / "big.bin").is_file() for p in leftovers)
+    with NotebookCache(path) as cache:
+        assert cache.list_records() == [kept]  # the killed writes were never committed
+    assert all(p.is_dir() for p in leftovers)  # young: a live writer's, for all we know
+    for p in leftovers:
+        age(p)
+    age(records / kept.folder)
+
+    with NotebookCache(path) as cache:  # reads only, as a no-op build or `cache list` does
+        assert cache.lookup(kept.hashkey) == kept
+    assert sorted(records.iterdir()) == [records / kept.folder]

@@ -44,7 +44,7 @@ def add(notebooks: tuple[Path, ...], reader: str) -> None:
         options.read(path, reader)
     cache = options.open_cache()
     for path in notebooks:
-        entry = cache.stage(path, reader=reader)
+        entry = cache.staging.add(path, reader=reader)
         click.echo(f"Staged {entry.uri} as ID {entry.id}")
 
 
@@ -68,7 +68,7 @@ def add_with_assets(notebook: Path, assets: tuple[Path, ...], reader: str) -> No
     options.read(notebook, reader)
     options.check_inside(assets, notebook, "asset", files_only=False)
     cache = options.open_cache()
-    entry = cache.stage(notebook, reader=reader, assets=[a.absolute() for a in assets])
+    entry = cache.staging.add(notebook, reader=reader, assets=[a.absolute() for a in assets])
     click.echo(f"Staged {entry.uri} as ID {entry.id} with {len(entry.assets)} asset(s)")
 
 
@@ -81,7 +81,7 @@ def cache_match(cache: NotebookCache, entry: StagedEntry) -> tuple[int | None, s
     from sphinx_nbcache.engine import NotebookReadError
 
     try:
-        key = cache.staged_inputs(entry).key()
+        key = cache.staging.inputs(entry).key()
     except NotebookReadError:
         gone = not cache.path_for(entry.uri).exists()
         return None, "missing" if gone else "unreadable"
@@ -103,7 +103,7 @@ def list_staged(as_json: bool) -> None:
         click.echo("[]" if as_json else "No staged notebooks")
         return
     cache = options.open_cache()
-    entries = cache.list_staged()
+    entries = cache.staging.entries()
     if as_json:
         options.echo_json([_staged_json(cache, e) for e in entries])
         return
@@ -134,7 +134,7 @@ def list_staged(as_json: bool) -> None:
 def show(staged_id: int, as_json: bool) -> None:
     """Show a staged notebook: its assets, matching cache record and last execution."""
     cache = options.open_cache(must_exist=True)
-    entry = cache.get_staged(staged_id)
+    entry = cache.staging.get(staged_id)
     if as_json:
         options.echo_json(_staged_json(cache, entry))
         return
@@ -174,11 +174,11 @@ def remove_ids(staged_ids: tuple[int, ...], all_: bool) -> None:
         click.echo("No staged notebooks")
         return
     cache = options.open_cache(must_exist=True)
-    ids = [e.id for e in cache.list_staged()] if all_ else list(dict.fromkeys(staged_ids))
+    ids = [e.id for e in cache.staging.entries()] if all_ else list(dict.fromkeys(staged_ids))
     for staged_id in ids:
-        cache.get_staged(staged_id)
+        cache.staging.get(staged_id)
     for staged_id in ids:
-        entry = cache.unstage(staged_id)
+        entry = cache.staging.remove(staged_id)
         click.echo(f"Unstaged ID {staged_id} ({entry.uri})")
 
 
@@ -193,12 +193,12 @@ def remove_uris(uris: tuple[str, ...]) -> None:
     cache = options.open_cache(must_exist=True)
     found: dict[int, StagedEntry] = {}
     for uri in uris:
-        entry = cache.get_staged_by_uri(uri) or cache.get_staged_by_uri(cache.uri_for(uri))
+        entry = cache.staging.get_by_uri(uri) or cache.staging.get_by_uri(cache.uri_for(uri))
         if entry is None:
             raise click.ClickException(
                 f"{uri}: not staged; `nbcache stage list` shows the staged URIs"
             )
         found[entry.id] = entry
     for staged_id, entry in found.items():
-        cache.unstage(staged_id)
+        cache.staging.remove(staged_id)
         click.echo(f"Unstaged {entry.uri} (ID {staged_id})")

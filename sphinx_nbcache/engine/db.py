@@ -1,4 +1,4 @@
-"""The SQLite database of a cache folder: peewee models, connection, schema and migrations.
+"""The SQLite database of a cache folder: connection, schema and migrations (tables: .models).
 
 Concurrency rules (see docs/architecture): WAL journal, a busy timeout, and every write
 transaction opened with ``BEGIN IMMEDIATE`` so that two writers never both read-then-write on
@@ -16,12 +16,11 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import peewee as pw
-from playhouse.sqlite_ext import AutoIncrementField
 
 from .errors import CacheDatabaseError
+from .models import Models, bind_models
 
 DB_NAME = "nbcache.db"
 #: Marker stored in the meta table, to tell our databases from foreign SQLite files.
@@ -31,105 +30,6 @@ BUSY_TIMEOUT_MS = 60_000
 
 #: Migrations from version N to N + 1, run in one IMMEDIATE transaction each.
 MIGRATIONS: dict[int, Callable[[pw.SqliteDatabase], None]] = {}
-
-
-def _make_models(db: pw.SqliteDatabase) -> SimpleNamespace:
-    """Model classes bound to ``db`` (one set per database, so caches never share state)."""
-
-    class Base(pw.Model):
-        class Meta:
-            database = db
-
-    class Meta(Base):
-        key = pw.CharField(primary_key=True)
-        value = pw.TextField()
-
-        class Meta:
-            table_name = "meta"
-
-    class Setting(Base):
-        key = pw.CharField(primary_key=True)
-        value = pw.TextField()
-
-        class Meta:
-            table_name = "settings"
-
-    class CacheRecord(Base):
-        # AUTOINCREMENT: an id is never reused, so `cache show 3` never shows another notebook
-        id = AutoIncrementField()
-        hashkey = pw.CharField(unique=True)
-        uri = pw.TextField(index=True)
-        created = pw.FloatField()
-        accessed = pw.FloatField(index=True)
-        folder = pw.CharField()  # under records/, holds the notebook and its artefacts
-        data = pw.TextField(default="{}")  # JSON: execution data
-        artefacts = pw.TextField(default="[]")  # JSON: relative POSIX paths
-        inputs = pw.TextField(default="{}")  # JSON: KeyInputs, to explain staleness
-        # JSON: what the run read ("dependencies" would shadow peewee's Model.dependencies())
-        deps = pw.TextField(column_name="dependencies", default="{}")
-
-        class Meta:
-            table_name = "cache_records"
-
-    class Failure(Base):
-        hashkey = pw.CharField(unique=True)
-        uri = pw.TextField(index=True)
-        created = pw.FloatField()
-        folder = pw.CharField()  # the partial notebook, outputs up to the failure
-        error = pw.TextField()  # one-line summary
-        traceback = pw.TextField(default="")
-        cell_index = pw.IntegerField(null=True)
-        data = pw.TextField(default="{}")
-
-        class Meta:
-            table_name = "failures"
-
-    class StagedRecord(Base):
-        id = AutoIncrementField()
-        uri = pw.TextField(unique=True)
-        reader = pw.CharField(default="auto")
-        assets = pw.TextField(default="[]")  # JSON: relative POSIX paths
-        created = pw.FloatField()
-        status = pw.CharField(default="staged")  # staged | executed | failed
-        error = pw.TextField(default="")
-        traceback = pw.TextField(default="")
-        executed = pw.FloatField(null=True)
-
-        class Meta:
-            table_name = "staged_records"
-
-    class Source(Base):
-        """The inputs last cached for each URI; outlives eviction, to explain staleness."""
-
-        uri = pw.TextField(primary_key=True)
-        hashkey = pw.CharField()
-        inputs = pw.TextField(default="{}")
-        updated = pw.FloatField()
-
-        class Meta:
-            table_name = "sources"
-
-    class FileStat(Base):
-        """Content hashes of dependency files, re-hashed only when size or mtime change."""
-
-        path = pw.TextField(primary_key=True)
-        size = pw.IntegerField()
-        mtime_ns = pw.IntegerField()
-        sha256 = pw.CharField()
-
-        class Meta:
-            table_name = "file_stats"
-
-    return SimpleNamespace(
-        Meta=Meta,
-        FileStat=FileStat,
-        Source=Source,
-        Setting=Setting,
-        CacheRecord=CacheRecord,
-        Failure=Failure,
-        StagedRecord=StagedRecord,
-        all=[Meta, Setting, CacheRecord, Failure, StagedRecord, FileStat, Source],
-    )
 
 
 class Database:
@@ -148,7 +48,7 @@ class Database:
             lock_type="IMMEDIATE",
             timeout=BUSY_TIMEOUT_MS / 1000,
         )
-        self.models = _make_models(self._db)
+        self.models: Models = bind_models(self._db)
         self._pid: int | None = None
         self._ready = False
         #: opened read-only, because the folder or the file cannot be written (see connect)

@@ -16,11 +16,12 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .files import IGNORED_DIRS
+from .records import FileStatEntry
 
 #: folders that hold installed code, never the project's own files
 _ENV_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox"})
@@ -41,10 +42,18 @@ def sha256_file(path: Path) -> str:
 RACY_SECONDS = 2.0
 
 
+class FileStatStore(Protocol):
+    """Where :class:`FileHasher` keeps its hashes (the store: :class:`.store.NotebookCache`)."""
+
+    def file_stats(self, paths: Sequence[str]) -> dict[str, FileStatEntry]: ...
+
+    def store_file_stats(self, stats: Iterable[FileStatEntry]) -> None: ...
+
+
 class FileHasher:
     """Content hashes of files, cached in the store by (size, mtime)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: FileStatStore) -> None:
         self.store = store
         self._memo: dict[str, str | None] = {}
 
@@ -57,13 +66,7 @@ class FileHasher:
         return {p: self._memo[p] for p in wanted}
 
     def _hash(self, paths: list[str]) -> None:
-        m = self.store.models
-        known: dict[str, Any] = {}
-        with self.store.db.read():
-            for start in range(0, len(paths), 500):
-                chunk = paths[start : start + 500]
-                for row in m.FileStat.select().where(m.FileStat.path.in_(chunk)):
-                    known[row.path] = row
+        known = self.store.file_stats(paths)
         fresh = []
         racy_after = time.time_ns() - int(RACY_SECONDS * 1e9)
         for path in paths:
@@ -72,9 +75,9 @@ class FileHasher:
             except OSError:
                 self._memo[path] = None
                 continue
-            row = known.get(path)
-            if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
-                self._memo[path] = row.sha256
+            stat = known.get(path)
+            if stat is not None and (stat.size, stat.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                self._memo[path] = stat.sha256
                 continue
             try:
                 digest = sha256_file(Path(path))
@@ -82,15 +85,9 @@ class FileHasher:
                 self._memo[path] = None
                 continue
             self._memo[path] = digest
-            if st.st_mtime_ns >= racy_after:
-                continue
-            fresh.append(
-                {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
-            )
-        if fresh:
-            with self.store.db.write():
-                for start in range(0, len(fresh), 200):
-                    m.FileStat.replace_many(fresh[start : start + 200]).execute()
+            if st.st_mtime_ns < racy_after:
+                fresh.append(FileStatEntry(path, st.st_size, st.st_mtime_ns, digest))
+        self.store.store_file_stats(fresh)
 
 
 def is_project_file(path: Path, root: Path, exclude: Iterable[Path]) -> bool:

@@ -15,6 +15,26 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
 
 
+def stored_paths(text: Any) -> tuple[Any, ...]:
+    """A JSON list of paths, as a column stores it, read as a tuple; never split into letters.
+
+    Our writers store a JSON list. A row edited by hand or written by another tool may hold
+    one path as a JSON string, or as plain text that is not JSON: either is that one path
+    (``tuple()`` of a string would be its letters, each taken for a file). ``null`` or an
+    empty text is no path. Items that are not strings are kept as they are, for the caller
+    to report as a damaged record.
+    """
+    if not text:
+        return ()
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return (text,)
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
 @dataclass(frozen=True)
 class CacheEntry:
     """An executed notebook in the cache."""
@@ -40,7 +60,7 @@ class CacheEntry:
             accessed=row.accessed,
             folder=row.folder,
             data=json.loads(row.data),
-            artefacts=tuple(json.loads(row.artefacts)),
+            artefacts=stored_paths(row.artefacts),
             inputs=json.loads(row.inputs),
             dependencies=json.loads(row.deps),
         )
@@ -110,7 +130,7 @@ class StagedEntry:
             id=row.id,
             uri=row.uri,
             reader=row.reader,
-            assets=tuple(json.loads(row.assets)),
+            assets=stored_paths(row.assets),
             created=row.created,
             status=row.status,
             error=row.error,
@@ -124,3 +144,20 @@ class StagedEntry:
         out["created"] = iso(self.created)
         out["executed"] = iso(self.executed)
         return out
+
+
+@dataclass(frozen=True)
+class FileStatEntry:
+    """The content hash of a file, valid while its size and modification time are these."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> FileStatEntry:
+        return cls(path=row.path, size=row.size, mtime_ns=row.mtime_ns, sha256=row.sha256)
+
+    def to_row(self) -> dict[str, Any]:
+        return asdict(self)
