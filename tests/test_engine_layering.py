@@ -44,3 +44,29 @@ def test_engine_sources_name_no_forbidden_package() -> None:
             if imports and words[1].split(".")[0] in FORBIDDEN:
                 found.append(f"{path.name}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_other_layers_use_the_engine_through_its_public_face() -> None:
+    # sphinxext/ and cli/ import `sphinx_nbcache.engine`, never its modules: what the engine
+    # offers is engine/__init__.__all__, and its modules can be reorganised behind it
+    import ast
+
+    package = ENGINE.parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if ENGINE in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module.startswith("sphinx_nbcache.engine."):
+                    found.append(f"{path.relative_to(package)}:{node.lineno}: {node.module}")
+            elif isinstance(node, ast.Import):
+                found += [
+                    f"{path.relative_to(package)}:{node.lineno}: {a.name}"
+                    for a in node.names
+                    if a.name.startswith("sphinx_nbcache.engine.")
+                ]
+    assert found == []
+    exported = set(sphinx_nbcache.engine.__all__)
+    assert {"Runner", "RunItem", "LocalBackend", "NotebookCache", "Outcome"} <= exported
+    assert all(hasattr(sphinx_nbcache.engine, name) for name in exported)

@@ -37,8 +37,7 @@ def cache_group() -> None:
 # -- adding ---------------------------------------------------------------------------------
 def _invalidity(nb: NotebookNode, path: Path) -> str | None:
     """Why a notebook does not look executed in one go (``None`` if it does)."""
-    from sphinx_nbcache.engine import ValidationError
-    from sphinx_nbcache.engine.validation import validate_executed
+    from sphinx_nbcache.engine import ValidationError, validate_executed
 
     try:
         validate_executed(nb, str(path))

@@ -9,14 +9,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sphinx_nbcache.engine.options import DEFAULT_TIMEOUT
+from sphinx_nbcache.engine import DEFAULT_TIMEOUT
 
 from . import options
 
 if TYPE_CHECKING:
-    from sphinx_nbcache.engine import NotebookCache, StagedEntry
-    from sphinx_nbcache.engine.options import ExecutionOptions
-    from sphinx_nbcache.engine.runner import Finished, RunItem
+    from sphinx_nbcache.engine import (
+        ExecutionOptions,
+        Finished,
+        NotebookCache,
+        RunItem,
+        StagedEntry,
+    )
 
 
 @dataclass
@@ -37,8 +41,7 @@ def _plan(
 
     Keyed as a build keys a notebook with default settings, so a build finds what this runs.
     """
-    from sphinx_nbcache.engine import NbCacheError, key_inputs, read_notebook
-    from sphinx_nbcache.engine.runner import RunItem
+    from sphinx_nbcache.engine import NbCacheError, RunItem, key_inputs, read_notebook
 
     items: list[RunItem] = []
     for entry in cache.list_staged():
@@ -105,10 +108,7 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
     notebook: it is not cached, and `nbcache stage show ID` shows its error and traceback.
     Exits with status 1 if any notebook failed.
     """
-    from sphinx_nbcache.engine.deps import FileHasher
-    from sphinx_nbcache.engine.options import ExecutionOptions
-    from sphinx_nbcache.engine.runner import Runner
-    from sphinx_nbcache.engine.scheduler import LocalBackend
+    from sphinx_nbcache.engine import ExecutionOptions, FileHasher, LocalBackend, Runner
 
     cache = options.open_cache()
     tally = _Tally()
@@ -157,8 +157,7 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
 
 def _report(cache: NotebookCache, done: Finished, prefix: str, tally: _Tally) -> None:
     """Say what became of one staged notebook, and keep its staging row in step."""
-    from sphinx_nbcache.engine import NbCacheError
-    from sphinx_nbcache.engine.outcome import Status
+    from sphinx_nbcache.engine import NbCacheError, Status
 
     entry: StagedEntry = done.item.payload
     outcome = done.outcome

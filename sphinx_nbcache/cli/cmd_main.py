@@ -74,7 +74,7 @@ def cache_limit(limit: int | None) -> None:
     Lowering the limit evicts at once.
     """
     if limit is None:
-        from sphinx_nbcache.engine.store import DEFAULT_CACHE_LIMIT
+        from sphinx_nbcache.engine import DEFAULT_CACHE_LIMIT
 
         path = options.cache_path()
         current = (

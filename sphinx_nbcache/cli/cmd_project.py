@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine import Status
 
 from . import options
 from .project import load_project

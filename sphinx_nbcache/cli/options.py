@@ -127,7 +127,7 @@ def cache_exists(path: Path) -> bool:
     :raises click.ClickException: ``path`` is a file, or a folder given with ``-p`` or
         ``$NBCACHE_PATH`` does not exist (a typo must not read as an empty cache).
     """
-    from sphinx_nbcache.engine.db import DB_NAME
+    from sphinx_nbcache.engine import DB_NAME
 
     if path.exists() and not path.is_dir():
         raise click.ClickException(
@@ -180,8 +180,7 @@ def check_inside(items: tuple[Path, ...], notebook: Path, what: str, files_only:
     :param what: ``"artefact"`` or ``"asset"``, for the messages.
     :param files_only: refuse folders too.
     """
-    from sphinx_nbcache.engine import ArtefactError
-    from sphinx_nbcache.engine.files import relative_inside
+    from sphinx_nbcache.engine import ArtefactError, relative_inside
 
     folder = notebook.absolute().parent
     for item in items:

@@ -1,5 +1,8 @@
 """The cache engine: notebooks in, executed notebooks and artefacts out. No Sphinx here."""
 
+from .ansi import ESCAPE, clean_controls, strip_ansi
+from .db import DB_NAME
+from .deps import FileHasher, InstalledVersions, dependency_changes
 from .errors import (
     ArtefactError,
     CacheDatabaseError,
@@ -9,15 +12,44 @@ from .errors import (
     RecordNotFoundError,
     ValidationError,
 )
-from .hashing import KeyInputs, key_inputs, notebook_key
+from .faults import ENVIRONMENT_FAULTS
+from .files import atomic_write_bytes, relative_inside, safe_join
+from .hashing import (
+    EXECUTION_TAGS,
+    KeyInputs,
+    cell_tags,
+    code_cells,
+    explain_change,
+    kernel_of,
+    key_inputs,
+    normalise_source,
+    notebook_key,
+)
+from .inline import DEFAULT_NAME_REGEX, add_eval_cells, is_generated, split_eval_cells
 from .interfaces import ExecutorBackend, ResultStore
-from .options import ExecutionOptions, resolve_cache_path
+from .options import DEFAULT_TIMEOUT, ExecutionOptions, limit, resolve_cache_path
 from .outcome import Outcome, Status
-from .reader import read_notebook
+from .reader import (
+    cell_source_lines,
+    read_notebook,
+    read_notebook_text,
+    reader_format,
+    text_has_notebook_front_matter,
+)
 from .records import CacheEntry, FailureEntry, StagedEntry
-from .store import NotebookCache, default_cache_path
+from .runner import Finished, RunItem, Runner
+from .scheduler import LocalBackend, default_jobs
+from .store import DEFAULT_CACHE_LIMIT, NotebookCache, default_cache_path
+from .validation import validate_executed
 
 __all__ = [
+    "DB_NAME",
+    "DEFAULT_CACHE_LIMIT",
+    "DEFAULT_NAME_REGEX",
+    "DEFAULT_TIMEOUT",
+    "ENVIRONMENT_FAULTS",
+    "ESCAPE",
+    "EXECUTION_TAGS",
     "ArtefactError",
     "CacheDatabaseError",
     "CacheEntry",
@@ -25,19 +57,46 @@ __all__ = [
     "ExecutionOptions",
     "ExecutorBackend",
     "FailureEntry",
+    "FileHasher",
+    "Finished",
+    "InstalledVersions",
     "KeyInputs",
+    "LocalBackend",
     "NbCacheError",
     "NotebookCache",
     "NotebookReadError",
     "Outcome",
     "RecordNotFoundError",
     "ResultStore",
+    "RunItem",
+    "Runner",
     "StagedEntry",
     "Status",
     "ValidationError",
+    "add_eval_cells",
+    "atomic_write_bytes",
+    "cell_source_lines",
+    "cell_tags",
+    "clean_controls",
+    "code_cells",
     "default_cache_path",
+    "default_jobs",
+    "dependency_changes",
+    "explain_change",
+    "is_generated",
+    "kernel_of",
     "key_inputs",
+    "limit",
+    "normalise_source",
     "notebook_key",
     "read_notebook",
+    "read_notebook_text",
+    "reader_format",
+    "relative_inside",
     "resolve_cache_path",
+    "safe_join",
+    "split_eval_cells",
+    "strip_ansi",
+    "text_has_notebook_front_matter",
+    "validate_executed",
 ]

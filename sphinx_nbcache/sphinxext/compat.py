@@ -16,7 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.options import limit
+from sphinx_nbcache.engine import limit
 
 from . import mystnb_config
 from .sphinx_versions import conf_py_values

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sphinx_nbcache.engine.outcome import Outcome, Status
+from sphinx_nbcache.engine import Outcome, Status
 
 #: the columns of a row of ``nbcache-report.json`` and of the execution table
 COLUMNS = ("docname", "source", "status", "reason", "seconds", "record_id", "error", "key")

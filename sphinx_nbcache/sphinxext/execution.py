@@ -19,14 +19,22 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.console import bold
 
-from sphinx_nbcache.engine import NotebookCache
-from sphinx_nbcache.engine.errors import ArtefactError, NbCacheError
-from sphinx_nbcache.engine.files import atomic_write_bytes, relative_inside, safe_join
-from sphinx_nbcache.engine.inline import is_generated
-from sphinx_nbcache.engine.outcome import Status
-from sphinx_nbcache.engine.reader import cell_source_lines
-from sphinx_nbcache.engine.runner import Finished, RunItem, Runner
-from sphinx_nbcache.engine.scheduler import LocalBackend, default_jobs
+from sphinx_nbcache.engine import (
+    ArtefactError,
+    Finished,
+    LocalBackend,
+    NbCacheError,
+    NotebookCache,
+    RunItem,
+    Runner,
+    Status,
+    atomic_write_bytes,
+    cell_source_lines,
+    default_jobs,
+    is_generated,
+    relative_inside,
+    safe_join,
+)
 
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored

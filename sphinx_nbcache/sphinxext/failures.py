@@ -15,7 +15,7 @@ from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.outcome import Outcome, Status
+from sphinx_nbcache.engine import Outcome, Status
 
 from .doc_outcome import DocOutcome
 from .state import env_state

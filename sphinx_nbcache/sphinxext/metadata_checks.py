@@ -19,7 +19,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from sphinx_nbcache.engine.hashing import EXECUTION_TAGS
+from sphinx_nbcache.engine import EXECUTION_TAGS
 
 from .compat import NBSPHINX_EXECUTE
 from .config import EXECUTION_MODES

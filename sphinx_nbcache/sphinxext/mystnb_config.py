@@ -14,7 +14,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.reader import reader_format
+from sphinx_nbcache.engine import reader_format
 
 from .sphinx_versions import conf_py_values
 

@@ -26,7 +26,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole, SphinxDirective
 
-from sphinx_nbcache.engine.files import atomic_write_bytes
+from sphinx_nbcache.engine import atomic_write_bytes
 
 from .report import MystnbExecutionTableDirective
 

@@ -14,10 +14,15 @@ from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine import CacheEntry, NotebookCache
-from sphinx_nbcache.engine.ansi import clean_controls
-from sphinx_nbcache.engine.errors import NbCacheError
-from sphinx_nbcache.engine.hashing import code_cells, key_inputs, normalise_source
+from sphinx_nbcache.engine import (
+    CacheEntry,
+    NbCacheError,
+    NotebookCache,
+    clean_controls,
+    code_cells,
+    key_inputs,
+    normalise_source,
+)
 
 from .doc_outcome import DocOutcome
 from .state import env_state, store_for

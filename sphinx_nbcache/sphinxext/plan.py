@@ -19,19 +19,22 @@ from nbformat import NotebookNode
 from sphinx.config import Config
 
 from sphinx_nbcache.engine import (
+    ENVIRONMENT_FAULTS,
     CacheEntry,
     FailureEntry,
+    FileHasher,
+    InstalledVersions,
     KeyInputs,
     NotebookCache,
     NotebookReadError,
+    Outcome,
+    Status,
+    add_eval_cells,
+    dependency_changes,
+    explain_change,
     key_inputs,
     read_notebook,
 )
-from sphinx_nbcache.engine.deps import FileHasher, InstalledVersions, dependency_changes
-from sphinx_nbcache.engine.executor import ENVIRONMENT_FAULTS
-from sphinx_nbcache.engine.hashing import explain_change
-from sphinx_nbcache.engine.inline import add_eval_cells
-from sphinx_nbcache.engine.outcome import Outcome, Status
 
 from .doc_outcome import DocOutcome
 from .metadata_checks import inspect_notebook

@@ -15,9 +15,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_nbcache.engine.errors import NbCacheError
-from sphinx_nbcache.engine.files import atomic_write_bytes
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine import NbCacheError, Status, atomic_write_bytes
 
 from .snapshot import nbcache_config
 from .state import env_state, store_for

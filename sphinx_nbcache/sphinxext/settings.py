@@ -14,7 +14,7 @@ from typing import Any
 
 from sphinx.config import Config
 
-from sphinx_nbcache.engine.options import ExecutionOptions, limit
+from sphinx_nbcache.engine import ExecutionOptions, limit
 
 from .compat import peer_notebook_settings
 from .metadata_checks import setting_problem

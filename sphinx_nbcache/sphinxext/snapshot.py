@@ -31,7 +31,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from sphinx_nbcache.engine.options import resolve_cache_path
+from sphinx_nbcache.engine import resolve_cache_path
 
 from .config import CONFIG_VALUES
 from .sphinx_versions import conf_py_values

@@ -8,7 +8,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from sphinx_nbcache.engine.reader import text_has_notebook_front_matter
+from sphinx_nbcache.engine import text_has_notebook_front_matter
 
 from .snapshot import NbcacheConfig, nbcache_config
 

@@ -16,8 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
-from sphinx_nbcache.engine import NotebookCache
-from sphinx_nbcache.engine.options import resolve_cache_path
+from sphinx_nbcache.engine import NotebookCache, resolve_cache_path
 
 from .doc_outcome import DocOutcome
 from .snapshot import NbcacheConfig, nbcache_config

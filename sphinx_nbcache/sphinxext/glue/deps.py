@@ -16,7 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine import Status
 
 from ..state import close_stores, env_state
 from .page import ValuesUnavailable, values_of

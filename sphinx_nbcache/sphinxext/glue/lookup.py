@@ -9,8 +9,7 @@ from typing import Any
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.inline import DEFAULT_NAME_REGEX
-from sphinx_nbcache.engine.outcome import Status
+from sphinx_nbcache.engine import DEFAULT_NAME_REGEX, Status
 
 from ..snapshot import nbcache_config
 from ..state import env_state

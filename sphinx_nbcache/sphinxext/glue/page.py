@@ -18,9 +18,7 @@ from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.errors import NbCacheError
-from sphinx_nbcache.engine.inline import add_eval_cells, split_eval_cells
-from sphinx_nbcache.engine.reader import read_notebook
+from sphinx_nbcache.engine import NbCacheError, add_eval_cells, read_notebook, split_eval_cells
 
 # nothing from ..rendering: its parser imports this module
 from ..outputs import executed_notebook

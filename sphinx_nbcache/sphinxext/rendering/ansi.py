@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 
-from sphinx_nbcache.engine.ansi import ESCAPE, clean_controls
-from sphinx_nbcache.engine.ansi import strip_ansi as _strip_escapes
+from sphinx_nbcache.engine import ESCAPE, clean_controls
+from sphinx_nbcache.engine import strip_ansi as _strip_escapes
 
 __all__ = ["ansi_to_html", "has_ansi", "strip_ansi"]
 

@@ -19,7 +19,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.environment import BuildEnvironment
 
-from sphinx_nbcache.engine.files import atomic_write_bytes
+from sphinx_nbcache.engine import atomic_write_bytes
 
 #: file suffix per MIME type of a file we write
 SUFFIXES: dict[str, str] = {

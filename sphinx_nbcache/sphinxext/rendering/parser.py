@@ -9,8 +9,7 @@ from myst_parser.parsers.sphinx_ import MystParser
 from myst_parser.warnings_ import create_warning
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.errors import NotebookReadError
-from sphinx_nbcache.engine.reader import cell_source_lines, read_notebook_text
+from sphinx_nbcache.engine import NotebookReadError, cell_source_lines, read_notebook_text
 
 from ..failures import add_failure_box, unreadable_page
 from ..gallery import collect_thumbnail

@@ -14,7 +14,7 @@ from myst_parser.warnings_ import MystWarnings
 from nbformat import NotebookNode
 from sphinx.util import logging
 
-from sphinx_nbcache.engine.hashing import kernel_of
+from sphinx_nbcache.engine import kernel_of
 
 from ..snapshot import NbcacheConfig, nbcache_config
 from . import images, mystnb_meta, prompts, rawcells, toctree, truncate, widgets

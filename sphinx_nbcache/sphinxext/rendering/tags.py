@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sphinx_nbcache.engine.hashing import cell_tags
+from sphinx_nbcache.engine import cell_tags
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
-from sphinx_nbcache.engine.files import atomic_write_bytes
+from sphinx_nbcache.engine import atomic_write_bytes
 
 from .images import source_uri
 
