@@ -11,6 +11,7 @@ import platform
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,3 +93,25 @@ def test_a_killed_run_leaves_its_folder_and_the_next_run_sweeps_it(tmp_path: Pat
     )
     assert proc.stdout == "ok\n", proc.stderr
     assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, fresh.name])
+
+
+def test_kernels_start_from_a_temporary_folder_too_long_for_sockets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a Unix socket path has at most 107 bytes on Linux: a long TMPDIR would leave every
+    # kernel unable to bind (three start attempts, then a failed notebook) and its client's
+    # sockets open (a later garbage collection then hung in zmq's Context.term)
+    from nbformat import v4
+
+    from sphinx_nbcache.engine import ExecutionOptions
+    from sphinx_nbcache.engine.executor import execute_notebook
+
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = v4.new_notebook(metadata={"kernelspec": spec})
+    nb.cells.append(v4.new_code_cell("print('started')"))
+    result = execute_notebook(nb, tmp_path, ExecutionOptions())
+    assert result.ok, result.error
+    assert result.nb.cells[0].outputs[0]["text"] == "started\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +33,9 @@ KERNEL_START_ATTEMPTS = 3
 #: what the folders of this module are called: ``nbcache-<owner pid>-<random>``
 FOLDER_PREFIX = "nbcache-"
 _OURS = re.compile(rf"{FOLDER_PREFIX}(\d+)-[^-]+\Z")
+#: the longest Unix socket path the system takes (``sun_path``: 108 bytes on Linux, 104 on
+#: macOS and the BSDs, the terminating NUL included)
+SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
 #: seconds a folder of a dead owner is left alone: a folder just made by a process whose pid
 #: was reused, or one whose owner's death the system has not reaped yet, is not swept
 ORPHAN_AGE = 60
@@ -41,7 +45,7 @@ class KernelStartError(RuntimeError):
     """Every attempt to start the notebook's kernel failed."""
 
 
-_swept: set[int] = set()  # the pids (a fork is a new process) that have swept already
+_swept: set[tuple[int, str]] = set()  # (pid, folder): a fork is a new process
 _sweep_lock = threading.Lock()
 
 
@@ -50,14 +54,26 @@ def kernel_folder() -> Iterator[Path]:
     """A private folder for one run's kernels, removed afterwards (sweeping orphans first,
     once per process)."""
     pid = os.getpid()
+    parent = _socket_parent()
     with _sweep_lock:
-        if pid not in _swept:
-            _swept.add(pid)
-            sweep_orphans()
+        if (pid, parent) not in _swept:
+            _swept.add((pid, parent))
+            sweep_orphans(parent)
     with tempfile.TemporaryDirectory(
-        prefix=f"{FOLDER_PREFIX}{pid}-", ignore_cleanup_errors=True
+        prefix=f"{FOLDER_PREFIX}{pid}-", dir=parent, ignore_cleanup_errors=True
     ) as folder:
         yield Path(folder)
+
+
+def _socket_parent() -> str:
+    """Where the kernels' folders go: the temporary folder, unless its path is too long for
+    the sockets inside (a long ``TMPDIR``): then ``/tmp``, where it can be written."""
+    parent = tempfile.gettempdir()
+    # the longest socket: <parent>/nbcache-<pid>-<8 random>/k<attempt>-<n>
+    longest = f"{parent}/{FOLDER_PREFIX}{os.getpid()}-xxxxxxxx/k{KERNEL_START_ATTEMPTS}-9"
+    if IPC and len(os.fsencode(longest)) > SOCKET_PATH_MAX and os.access("/tmp", os.W_OK):
+        return "/tmp"
+    return parent
 
 
 def transport(folder: Path | None, attempt: int = 1) -> Any:
@@ -68,8 +84,10 @@ def transport(folder: Path | None, attempt: int = 1) -> Any:
     if folder is None:
         return Config()
     manager: dict[str, Any] = {"connection_file": str(folder / f"k{attempt}.json")}
-    if IPC:
-        manager.update(transport="ipc", ip=str(folder / f"k{attempt}"))
+    socket = str(folder / f"k{attempt}")
+    # a socket path too long to bind would leave the kernel unable to start: TCP then
+    if IPC and len(os.fsencode(socket)) + 2 <= SOCKET_PATH_MAX:
+        manager.update(transport="ipc", ip=socket)
     return Config({"KernelManager": manager})
 
 
