@@ -67,7 +67,7 @@ from campaign_project import (
 PHASES = ("planning", "execution", "store", "rendering")
 #: the phase lines of a build's output, in order
 MARKS = {
-    "planning": re.compile(r"updating environment"),
+    "planning": re.compile(r"building \[html\]"),
     "execution": re.compile(r"nbcache: executing"),
     "rendering": re.compile(r"reading sources"),
     "done": re.compile(r"build succeeded|build finished"),
@@ -120,14 +120,59 @@ class Build:
         return Output.of("build", self.proc.returncode, text)
 
 
-@dataclass
-class Timings:
-    """Seconds after a build's start at which its phases began, and its end."""
+#: a step line of Sphinx's output: ``pickling environment... done``, ``writing output... [``
+STEP = re.compile(r"([a-z][a-z -]*[a-z])(?:\.\.\.|:)")
 
-    planning: float
-    execution: float
-    rendering: float
-    end: float
+
+@dataclass
+class Trigger:
+    """Kill this long (at most ``span`` seconds, at random) after a line matching ``line``."""
+
+    phase: str
+    line: re.Pattern[str]
+    span: float
+
+
+def triggers(lines: list[tuple[float, str]]) -> dict[str, list[Trigger]]:
+    """The kill points of each phase, from the timestamped output of a full build.
+
+    planning: from ``building [html]`` (before ``env-get-outdated``) to the ``executing``
+    line; execution: from that line to the first notebook's result; rendering: each step of
+    Sphinx from ``reading sources`` to the summary, for as long as the step took.
+    """
+
+    def first(pattern: str) -> float:
+        return next(at for at, line in lines if re.search(pattern, line))
+
+    building, executing = first(r"building \[html\]"), first("nbcache: executing")
+    one_result = first(r"nbcache: \[1/")
+    reading = first("reading sources")
+    steps: list[tuple[float, str]] = []
+    names: set[str] = set()
+    for at, line in lines:
+        match = STEP.match(line)
+        if at < reading or not match or match.group(1) in names:
+            continue
+        names.add(match.group(1))
+        # nbcache's own lines are taken for its summary, not for its earlier lines
+        name = match.group(1)
+        steps.append((at, r"nbcache: \d+ executed" if name == "nbcache" else f"^{re.escape(name)}"))
+    end = lines[-1][0]
+    rendering = [
+        Trigger(
+            "rendering",
+            re.compile(name),
+            (steps[i + 1][0] if i + 1 < len(steps) else end) - at,
+        )
+        for i, (at, name) in enumerate(steps)
+    ]
+    return {
+        "planning": [Trigger("planning", re.compile(r"building \[html\]"), executing - building)],
+        "execution": [
+            Trigger("execution", re.compile("nbcache: executing"), one_result - executing)
+        ],
+        "rendering": rendering,
+    }
 
 
 @dataclass
@@ -146,6 +191,7 @@ class Kill:
     tmp_folders: int = 0
     connection_files: int = 0
     executed_next: int = 0
+    seconds: float = 0.0
 
 
 class Campaign:
@@ -160,7 +206,7 @@ class Campaign:
         self.artefact_mb = artefact_mb
         self.sphinx_build = sphinx_build
         self.nbcache = nbcache
-        self.times = Timings(0.0, 0.0, 0.0, 0.0)
+        self.triggers: dict[str, list[Trigger]] = {}
         self.notebooks = write_project(self.src, count, "v0")
         self.values = dict.fromkeys(self.notebooks, "v0")
         self.edit("nb0", "v0")
@@ -183,21 +229,15 @@ class Campaign:
     def start(self, marker: str) -> Build:
         return Build(build_command(self.sphinx_build, self.src, self.out), self.env(marker))
 
-    def timed_build(self) -> Timings:
+    def timed_build(self) -> list[tuple[float, str]]:
+        """Build every notebook once; returns the build's timestamped output lines."""
         build = self.start("timed")
         output = build.finish()
         if output.errors:
             sys.exit("the timed build failed:\n" + output.text)
-        marks = {m: build.seen(m) for m in MARKS}
-        if None in marks.values():
-            sys.exit(f"the timed build lacks phase lines: {marks}\n{output.text}")
         executed(self.log)
-        return Timings(
-            marks["planning"] or 0.0,
-            marks["execution"] or 0.0,
-            marks["rendering"] or 0.0,
-            build.lines[-1][0],
-        )
+        self.triggers = triggers(build.lines)
+        return build.lines
 
     def temporary_in_cache(self) -> list[Path]:
         found = [*self.cache.glob("*/.tmp-*"), *self.cache.rglob("*.tmp")]
@@ -209,9 +249,7 @@ class Campaign:
         files = sorted(self.tmpdir.rglob("*.json"))
         return folders, files
 
-    def wait_for(
-        self, build: Build, aimed: str, times: Timings, rng: random.Random, old: set[Path]
-    ) -> None:
+    def wait_for(self, build: Build, aimed: str, rng: random.Random, old: set[Path]) -> None:
         """Return at the moment to kill ``build`` for the phase ``aimed`` (``old``: temporary
         folders in the cache before the build started)."""
         if aimed == "store":
@@ -224,17 +262,16 @@ class Campaign:
                     return
                 time.sleep(0.001)
             return
-        mark, span = {
-            "planning": ("planning", times.execution - times.planning),
-            "execution": ("execution", times.rendering - times.execution),
-            "rendering": ("rendering", times.end - times.rendering),
-        }[aimed]
-        while build.seen(mark) is None and build.proc.poll() is None:
+        trigger = rng.choice(self.triggers[aimed])
+        while build.proc.poll() is None and not any(
+            trigger.line.search(line) for _, line in list(build.lines)
+        ):
             time.sleep(0.002)
-        time.sleep(rng.uniform(0, max(span, 0.01)))
+        time.sleep(rng.uniform(0, max(trigger.span, 0.01)))
 
     def one_kill(self, number: int, aimed: str, rng: random.Random) -> Kill:
         kill = Kill(number, aimed)
+        started = time.monotonic()
         marker = f"kill-{number}"
         before_folders, before_files = self.left_in_tmpdir()
         before_tmp = set(self.temporary_in_cache())
@@ -245,7 +282,7 @@ class Campaign:
             self.edit(name, f"k{number}")
         kill.edited = edited
         build = self.start(marker)
-        self.wait_for(build, aimed, self.times, rng, before_tmp)
+        self.wait_for(build, aimed, rng, before_tmp)
         tmp_now = bool(set(self.temporary_in_cache()) - before_tmp)
         kill.when = time.monotonic()
         kill.at = kill.when - build.start
@@ -282,8 +319,7 @@ class Campaign:
         )
         if status.returncode != 0:
             kill.problems.append("nbcache status --check: " + " | ".join(status.text.splitlines()))
-        temporary = self.temporary_in_cache()
-        kill.tmp_in_cache = len(temporary)
+        kill.tmp_in_cache = len(set(self.temporary_in_cache()) - before_tmp)
         crash = sorted(self.tmpdir.glob("sphinx-err-*"))
         if crash:
             kill.problems.append(f"crash report {crash[-1]}: {crash[-1].read_text()[-300:]}")
@@ -292,6 +328,7 @@ class Campaign:
         folders, files = self.left_in_tmpdir()
         kill.tmp_folders = len(set(folders) - set(before_folders))
         kill.connection_files = len(set(files) - set(before_files))
+        kill.seconds = time.monotonic() - started
         return kill
 
 
@@ -300,7 +337,8 @@ def show(kill: Kill) -> None:
         f"{kill.number:4d} {kill.aimed:>9} {kill.hit:>9} {kill.at:6.2f} "
         f"{','.join(kill.edited):>9} {kill.kernels_at_kill:7d} {kill.executed_next:4d} "
         f"{len(kill.problems):8d} {len(kill.warnings):8d} {kill.leaked_kernels:6d} "
-        f"{kill.tmp_in_cache:9d} {kill.tmp_folders:7d} {kill.connection_files:5d}",
+        f"{kill.tmp_in_cache:9d} {kill.tmp_folders:7d} {kill.connection_files:5d} "
+        f"{kill.seconds:5.0f}",
         flush=True,
     )
     for line in kill.problems + kill.warnings:
@@ -344,16 +382,16 @@ def main() -> None:
     campaign = Campaign(
         work.absolute(), args.notebooks, args.artefact_mb, args.sphinx_build, args.nbcache
     )
-    times = campaign.times = campaign.timed_build()
-    print(
-        f"timed build: planning at {times.planning:.2f} s, execution at {times.execution:.2f} s, "
-        f"rendering at {times.rendering:.2f} s, end at {times.end:.2f} s"
-    )
+    lines = campaign.timed_build()
+    print(f"timed build: {lines[-1][0]:.1f} s; kill points:")
+    for phase, points in campaign.triggers.items():
+        for point in points:
+            print(f"  {phase:>9}: up to {point.span:.2f} s after {point.line.pattern!r}")
     aims = [PHASES[n % len(PHASES)] for n in range(args.kills)]
     rng.shuffle(aims)
     print(
         "kill     aimed       hit     at    edited kernels next problems warnings leaked "
-        "tmp-cache folders files"
+        "tmp-cache folders files  wall"
     )
     kills = []
     for number, aimed in enumerate(aims, 1):
