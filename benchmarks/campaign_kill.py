@@ -250,8 +250,16 @@ class Campaign:
         return build.lines
 
     def temporary_in_cache(self) -> list[Path]:
-        found = [*self.cache.glob("*/.tmp-*"), *self.cache.rglob("*.tmp")]
-        return [p for p in found if p.exists()]
+        """Temporary folders and files in the cache (``.tmp-*``, ``*.tmp``), at any depth.
+
+        Walked without failing on entries that vanish meanwhile (a build may be renaming its
+        temporary folder into place while we look)."""
+        found = []
+        for folder, dirs, files in os.walk(self.cache, onerror=lambda _exc: None):
+            for name in (*dirs, *files):
+                if name.startswith(".tmp-") or name.endswith(".tmp"):
+                    found.append(Path(folder, name))
+        return found
 
     def left_in_tmpdir(self) -> tuple[list[Path], list[Path]]:
         """(``nbcache-*`` folders, connection files) in the private temporary folder."""
