@@ -6,8 +6,9 @@ What a real ``kill -9``, an OOM kill or a CI runner's timeout does: SIGKILL to t
 parent died (ipykernel polls it). One project of ``--notebooks`` tiny notebooks
 (``campaign_project.py``); ``nb0`` also writes a ``--artefact-mb`` MB artefact, so that the
 store's write of its record lasts long enough to be caught. A first, timed build gives the
-phases' times. Then each kill edits one or two notebooks (so that something executes),
-starts a build, and kills it during one of four phases (in a seeded random order):
+phases' times (its output lines, timestamped). Then each kill edits one or two notebooks
+(so that something executes), starts a build, and kills it during one of four phases (in a
+seeded random order):
 
 - ``planning``: a random time between the ``updating environment`` line and the
   ``nbcache: executing`` line of the timed build;
@@ -20,7 +21,8 @@ Each kill is reported at the phase it really hit (the last phase line the build 
 ``store`` when a temporary folder existed at the kill). After each kill the next build runs
 on the same output folder and must be clean: exit 0, no error, traceback or crash report
 (``sphinx-err-*.log``), no warning; no stale page (every page shows its notebook's current
-value); ``nbcache status --check`` finds nothing to execute; no temporary file left in the
+value); ``nbcache status --check`` finds nothing to execute (after every ``--status-every``
+th kill); no temporary file left in the
 cache (``.tmp-*``, ``*.tmp``); no kernel of the killed build still running once the next
 build ended. All processes share one private ``TMPDIR``: the ``nbcache-*`` folders and
 connection files (``*.json``) left there are counted after each next build, and once more
