@@ -235,3 +235,43 @@ def test_reader_function_problems(tmp_path: Path, fmt: str, expected: str) -> No
     path = tmp_path / "data.txt"
     path.write_text('{"a": 1}', encoding="utf-8")
     assert expected in read_error(path, fmt)
+
+
+def test_a_notebook_of_nbformat_4_5_without_cell_ids_reads_without_warnings(
+    tmp_path: Path,
+) -> None:
+    # found by the kill campaign's fuzzing: nbformat warned (MissingIDFieldWarning, with no
+    # file named) on every read of such a notebook, twice per build
+    import json
+    import warnings
+
+    from sphinx_nbcache.engine import read_notebook
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "1",
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "id": "cell-1",
+            "metadata": {},
+            "source": "2",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ]
+    nb_json = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    path = tmp_path / "no-ids.ipynb"
+    path.write_text(json.dumps(nb_json))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = read_notebook(path)
+        second = read_notebook(path)
+    ids = [cell["id"] for cell in first.cells]
+    assert len(set(ids)) == 3 and ids[2] == "cell-1"
+    assert ids == [cell["id"] for cell in second.cells]  # the same on every read

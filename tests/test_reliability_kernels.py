@@ -115,3 +115,41 @@ def test_kernels_start_from_a_temporary_folder_too_long_for_sockets(
     result = execute_notebook(nb, tmp_path, ExecutionOptions())
     assert result.ok, result.error
     assert result.nb.cells[0].outputs[0]["text"] == "started\n"
+
+
+def test_a_build_that_starts_no_kernel_still_sweeps_what_killed_builds_left(
+    make_app, rootdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by the kill campaign: folders were swept only before a first kernel, so no-op
+    # builds after a killed one kept its folder for good
+    from buildutil import build, copy_project
+
+    from sphinx_nbcache.engine import kernels
+
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(kernels, "_swept", set())  # a new build process
+    orphan = scratch / "nbcache-999999999-orphan1"  # no such pid
+    orphan.mkdir()
+    (orphan / "k1.json").write_text("{}")
+    os.utime(orphan, (time.time() - 3600, time.time() - 3600))
+    build(make_app, project.src, confoverrides={"nbcache_execution_mode": "off"})
+    assert project.executed() == []
+    assert not orphan.exists()
+
+
+def test_a_build_after_one_killed_while_writing_buildinfo_succeeds(
+    make_app, rootdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by the kill campaign: a kill while Sphinx writes its output can leave
+    # `.buildinfo` empty, and Sphinx 9.0 then stops every later build (IndexError)
+    from buildutil import build, copy_project
+
+    project = copy_project(rootdir, "build-basic", tmp_path, monkeypatch)
+    build(make_app, project.src)
+    (project.html / ".buildinfo").write_text("")
+    build(make_app, project.src)
+    assert (project.html / ".buildinfo").read_text().startswith("# Sphinx build info")
+    assert "alpha says 42" in project.text("alpha")

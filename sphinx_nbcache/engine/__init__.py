@@ -27,6 +27,7 @@ from .hashing import (
 )
 from .inline import DEFAULT_NAME_REGEX, add_eval_cells, is_generated, split_eval_cells
 from .interfaces import ExecutorBackend, ResultStore
+from .kernels import sweep_once as sweep_kernel_folders
 from .options import DEFAULT_TIMEOUT, ExecutionOptions, limit, resolve_cache_path
 from .outcome import Outcome, Status
 from .reader import (
@@ -97,6 +98,7 @@ __all__ = [
     "safe_join",
     "split_eval_cells",
     "strip_ansi",
+    "sweep_kernel_folders",
     "text_has_notebook_front_matter",
     "validate_executed",
 ]

@@ -4,7 +4,8 @@ A record or failure folder (``records/<uuid>``, ``failures/<uuid>``) is filled u
 temporary name (``.tmp-<uuid>``) and renamed into place whole; the store commits the row that
 points at it only afterwards. A writer killed on the way leaves a temporary folder, or a folder
 no row references; so does a database deleted and recreated. :func:`abandoned` tells those
-apart from a live writer's by their age.
+apart from a live writer's by their age; a temporary folder is also named by its writer
+(``.tmp-<host>-<pid>-<uuid>``), so one whose writer on this machine is gone is removed at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -28,7 +30,30 @@ ARTEFACTS_DIR = "artefacts"
 #: a temporary or unreferenced folder untouched this long belongs to no live writer
 STALE_SECONDS = 15 * 60
 #: the names a sweep may remove: ours, nothing else
-_SWEPT_NAME = re.compile(r"(\.tmp-)?[0-9a-f]{32}")
+_SWEPT_NAME = re.compile(r"(\.tmp-([A-Za-z0-9_]{1,32}-\d+-)?)?[0-9a-f]{32}")
+_WRITER = re.compile(r"\.tmp-([A-Za-z0-9_]{1,32})-(\d+)-[0-9a-f]{32}")
+
+
+def _host() -> str:
+    """This machine, as a temporary folder's name gives it (a cache may be shared)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:32] or "host"
+
+
+def _writer_gone(name: str) -> bool:
+    """Whether ``name`` is a temporary folder whose writer, on this machine, has ended."""
+    found = _WRITER.fullmatch(name)
+    if found is None or found.group(1) != _host():
+        return False
+    pid = int(found.group(2))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process, alive
+        return False
+    return False
 
 
 def make_folder(folder: Path) -> None:
@@ -53,7 +78,7 @@ def write_folder(base: Path, nb: NotebookNode, files: Mapping[str, Path]) -> Pat
     :returns: the new folder, complete; nothing is left behind when this raises.
     """
     name = uuid.uuid4().hex
-    tmp = base / f".tmp-{name}"
+    tmp = base / f".tmp-{_host()}-{os.getpid()}-{name}"
     tmp.mkdir(parents=True)
     try:
         nbformat.write(nb, str(tmp / NOTEBOOK_FILE))
@@ -99,4 +124,6 @@ def abandoned(
     """
     deadline = time.time() - older_than
     unused = [base / name for name in names if name not in used]
-    return [folder for folder in unused if newest_mtime(folder) <= deadline]
+    return [
+        folder for folder in unused if _writer_gone(folder.name) or newest_mtime(folder) <= deadline
+    ]

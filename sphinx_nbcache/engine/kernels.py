@@ -55,14 +55,24 @@ def kernel_folder() -> Iterator[Path]:
     once per process)."""
     pid = os.getpid()
     parent = _socket_parent()
-    with _sweep_lock:
-        if (pid, parent) not in _swept:
-            _swept.add((pid, parent))
-            sweep_orphans(parent)
+    sweep_once()
     with tempfile.TemporaryDirectory(
         prefix=f"{FOLDER_PREFIX}{pid}-", dir=parent, ignore_cleanup_errors=True
     ) as folder:
         yield Path(folder)
+
+
+def sweep_once() -> None:
+    """Sweep the orphaned folders (:func:`sweep_orphans`) where this process makes its own,
+    once per process: before its first kernel starts, and at the start of a build, which
+    may start none."""
+    pid = os.getpid()
+    for parent in dict.fromkeys([tempfile.gettempdir(), _socket_parent()]):
+        with _sweep_lock:
+            if (pid, parent) in _swept:
+                continue
+            _swept.add((pid, parent))
+        sweep_orphans(parent)
 
 
 def _socket_parent() -> str:

@@ -243,11 +243,42 @@ def _read_ipynb(text: str, source: str) -> NotebookNode:
         ) from None
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise NotebookReadError(f"{source}: valid JSON but not a Jupyter notebook (no 'cells')")
+    if _add_missing_ids(data):
+        text = json.dumps(data)
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for bad documents
         raise NotebookReadError(f"{source}: not a valid notebook: {_first_line(exc)}") from None
     return nb
+
+
+def _add_missing_ids(data: dict[str, Any]) -> bool:
+    """Give the cells of an nbformat 4.5+ notebook the ids it lacks (written by a tool that
+    forgot them); ``True`` if any was added.
+
+    nbformat would otherwise warn on every read (``MissingIDFieldWarning``, with no file
+    named) and leave them missing. The ids are the cells' positions, so reading the file
+    twice gives the same notebook; they are not part of the cache key.
+    """
+    cells = data.get("cells")
+    minor = data.get("nbformat_minor")
+    if data.get("nbformat") != 4 or not isinstance(minor, int) or minor < 5:
+        return False
+    if not isinstance(cells, list):
+        return False
+    missing = [c for c in cells if isinstance(c, dict) and "id" not in c]
+    if not missing:
+        return False
+    taken = {c.get("id") for c in cells if isinstance(c, dict)}
+    for index, cell in enumerate(cells):
+        if isinstance(cell, dict) and "id" not in cell:
+            ident, n = f"cell-{index}", 0
+            while ident in taken:
+                n += 1
+                ident = f"cell-{index}-{n}"
+            cell["id"] = ident
+            taken.add(ident)
+    return True
 
 
 def _read_jupytext(text: str, fmt: str, source: str) -> NotebookNode:

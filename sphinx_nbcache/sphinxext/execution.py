@@ -34,6 +34,7 @@ from sphinx_nbcache.engine import (
     is_generated,
     relative_inside,
     safe_join,
+    sweep_kernel_folders,
 )
 
 from .doc_outcome import DocOutcome
@@ -105,6 +106,8 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     outcomes: dict[str, DocOutcome] = {}
     env_state(env).outcomes = outcomes
     forget_unstored()
+    # what builds killed earlier left in the temporary folder goes, even if none runs here
+    sweep_kernel_folders()
     since = time.time()
     with _using_store(env):
         planner = _planner(app, env)

@@ -81,11 +81,24 @@ def close_stores() -> None:
 
 def init_env(app: Sphinx) -> None:
     """``builder-inited``: make sure the environment has our attributes."""
+    _drop_empty_buildinfo(Path(app.outdir))
     state = env_state(app.env)
     state.cache_path = str(nbcache_config(app).cache_path)
     state.outcomes = {}
     state.executed = state.failed = 0
     state.seconds = 0.0
+
+
+def _drop_empty_buildinfo(outdir: Path) -> None:
+    """A build killed while Sphinx wrote ``.buildinfo`` can leave it empty, and Sphinx (9.0)
+    then stops every later build with an ``IndexError``; without it, Sphinx writes every
+    page again, which is what a killed build's output needs anyway."""
+    info = outdir / ".buildinfo"
+    try:
+        if info.is_file() and not info.read_text(encoding="utf-8", errors="replace").strip():
+            info.unlink()
+    except OSError:
+        pass  # Sphinx says what is wrong with it
 
 
 def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
