@@ -272,9 +272,15 @@ class NotebookRun:
     def _client(self, folder: Path, attempt: int) -> NotebookClient:
         from nbclient import NotebookClient
 
+        from .provisioner import fork_config, kernel_manager_class
+
+        config = kernel_transport(folder, attempt)
+        config.merge(fork_config(self.options.preload))
         return NotebookClient(
             self.nb,
-            config=kernel_transport(folder, attempt),
+            config=config,
+            # forked from a warm template where that applies (the provisioner falls back)
+            kernel_manager_class=kernel_manager_class(self.options.kernel_start),
             timeout=self.options.timeout,
             kernel_name=self.kernel,
             allow_errors=self.options.allow_errors,
