@@ -59,6 +59,7 @@ def main(argv):
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
     base_path = list(sys.path)
+    before = dict(os.environ)
     for name in WARM:
         try:
             __import__(name)
@@ -80,21 +81,19 @@ def main(argv):
     threads = _threads()
     if threads > 1:
         # a fork copies only the calling thread: whatever the others held stays locked
-        _send(sock, {"op": "failed", "reason": f"the imports started {threads - 1} thread(s)"})
+        reason = f"the preloads started {threads - 1} Python thread(s): {preload}"
+        _send(sock, {"op": "failed", "reason": reason})
         return 1
-    Server(sock, base_path).serve()
+    # variables the imports set for themselves (debugpy sets PYDEVD_USE_FRAME_EVAL when it
+    # finds it unset): a kernel would have them too, unless its environment sets them
+    imported_env = {k: v for k, v in os.environ.items() if before.get(k) != v}
+    Server(sock, base_path, imported_env).serve()
     return 0
 
 
 def _threads():
-    """The number of threads of this process (native ones too, where /proc tells)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    """The number of Python threads of this process. Native threads are not counted: the
+    BLAS libraries numpy loads start a pool and stop it around a fork (pthread_atfork)."""
     import threading
 
     return threading.active_count()
@@ -107,9 +106,10 @@ def _send(sock, message):
 class Server:
     """The template's loop: requests from the build, children reaped as they exit."""
 
-    def __init__(self, sock, base_path):
+    def __init__(self, sock, base_path, imported_env):
         self.sock = sock
         self.base_path = base_path
+        self.imported_env = imported_env
         self.children = set()
         self.buffer = b""
         self.fds = []
@@ -224,7 +224,7 @@ class Server:
         os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
         os.chdir(request["cwd"])
         os.environ.clear()
-        os.environ.update(request["env"])
+        os.environ.update({**self.imported_env, **request["env"]})
         sys.path[:] = ([] if sys.flags.safe_path else [os.getcwd()]) + self.base_path
         _fresh_state()
         sys.argv = ["ipykernel_launcher", *request["argv"]]

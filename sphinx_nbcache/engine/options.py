@@ -21,11 +21,6 @@ DEFAULT_CACHE_FOLDER = ".nbcache"
 CACHE_PATH_VARIABLE = "NBCACHE_PATH"
 #: how kernels start: forked from a warm template where that applies, or spawned
 KERNEL_STARTS = ("fork", "spawn")
-#: modules a template may not preload, and why
-REFUSED_PRELOADS = {
-    "matplotlib.pyplot": "pyplot binds its backend machinery on import; preload 'matplotlib' "
-    "(its settings are read again in each kernel's folder) and let the notebook import pyplot",
-}
 
 
 def limit(value: float | None) -> float | None:
@@ -88,8 +83,7 @@ class ExecutionOptions:
 def check_preload(modules: Sequence[str] | str) -> tuple[str, ...]:
     """``modules`` as a tuple of module names, once each.
 
-    :raises ValueError: for a name that is not a module name, or a module refused
-        (:data:`REFUSED_PRELOADS` says why).
+    :raises ValueError: for a name that is not a module name.
     """
     if isinstance(modules, str):
         raise ValueError(f"preload must be a list of module names, not the string {modules!r}")
@@ -97,8 +91,6 @@ def check_preload(modules: Sequence[str] | str) -> tuple[str, ...]:
     for name in modules:
         if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
             raise ValueError(f"preload: {name!r} is not a module name")
-        if name in REFUSED_PRELOADS:
-            raise ValueError(f"preload: {name!r} is refused: {REFUSED_PRELOADS[name]}")
         if name not in out:
             out.append(name)
     return tuple(out)
