@@ -24,9 +24,9 @@ import resource
 import statistics
 import time
 
-from sphinx_nbcache.engine.forking import shutdown_templates, warm_up
+from sphinx_nbcache.engine.forking import shutdown_templates
 from sphinx_nbcache.engine.kernels import kernel_folder, transport
-from sphinx_nbcache.engine.provisioner import kernel_manager_class
+from sphinx_nbcache.engine.provisioner import kernel_manager_class, warm_up
 
 
 def _quiet(msg: dict) -> None:
@@ -60,10 +60,8 @@ async def one(mode: str, folder, attempt: int, cell: str) -> dict[str, float]:
     await km.shutdown_kernel(now=False)
     life = time.perf_counter() - start
     template = getattr(provisioner, "template", None)
-    if template is not None:  # a fork is the template's child: the template reaped it
-        kernel_cpu = template.cpu[pid]
-    else:
-        kernel_cpu = _children_cpu() - cpu0
+    # a fork is the template's child: the template reaped it and told its CPU time
+    kernel_cpu = template.cpu[pid] if template is not None else _children_cpu() - cpu0
     return {"ready": ready, "life": life, "cpu": kernel_cpu + _self_cpu() - self0}
 
 
@@ -82,8 +80,11 @@ async def main(n: int) -> None:
                 results[mode].append(await one(mode, folder, attempt, "1 + 1"))
     print(f"{n} starts each, interleaved (median; min-max)")
     for mode, rows in results.items():
-        for key, label in (("ready", "ready for 1st cell s"), ("life", "life wall s"),
-                           ("cpu", "life CPU-s")):
+        for key, label in (
+            ("ready", "ready for 1st cell s"),
+            ("life", "life wall s"),
+            ("cpu", "life CPU-s"),
+        ):
             values = [r[key] for r in rows]
             print(
                 f"{mode:6s} {label:22s} {statistics.median(values):6.3f}"

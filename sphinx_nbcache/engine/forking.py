@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import logging
@@ -77,7 +78,8 @@ class Template:
         self._children: set[int] = set()
         self.ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.failure: str | None = None
-        self._log: IO[bytes] = tempfile.TemporaryFile()
+        # the template's own stderr, kept to explain a failure; closed with the object
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock = ours
         try:
@@ -97,7 +99,8 @@ class Template:
         finally:
             theirs.close()
         self.pid = self._process.pid
-        threading.Thread(target=self._read, name=f"nbcache-template-{self.pid}", daemon=True).start()
+        reader = threading.Thread(target=self._read, name=f"nbcache-tpl-{self.pid}", daemon=True)
+        reader.start()
 
     # -- requests ---------------------------------------------------------------------------
     def fork(
@@ -197,10 +200,8 @@ class Template:
     # -- the end ----------------------------------------------------------------------------
     def close(self, timeout: float = 5.0) -> None:
         """End the template (it kills whatever children it still has) and wait for it."""
-        try:
+        with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._sock.close()
         process = getattr(self, "_process", None)
         if process is None:
@@ -232,8 +233,8 @@ def warm_up(
     env: Mapping[str, str] | None = None,
 ) -> Template:
     """Start the template for ``python`` (default: this interpreter) now, without waiting
-    for it to be warm: a build calls this as it starts, so that its first kernels need not
-    wait for the imports.
+    for it to be warm (a build would rather call :func:`.provisioner.warm_up`, which
+    computes a kernelspec's interpreter and environment as its kernels' start does).
 
     :param env: the kernels' environment (default: this process's).
     """

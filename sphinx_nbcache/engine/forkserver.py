@@ -17,6 +17,7 @@ template dies first (``PR_SET_PDEATHSIG``). This file imports only the standard 
 before the preloads, so that it can run on any interpreter that has ipykernel.
 """
 
+import contextlib
 import json
 import os
 import select
@@ -185,15 +186,11 @@ class Server:
 
     def _kill_all(self):
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
-            except OSError:
-                pass
 
     def _fork(self, request, fds):
         parent = os.getpid()

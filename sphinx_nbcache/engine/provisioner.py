@@ -15,6 +15,7 @@ applies (:func:`fork_refusal` says when it does not). Each reason not to fork is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -30,6 +31,7 @@ from traitlets import List, Unicode, default
 from traitlets.config import Config
 
 from . import forking
+from .options import ExecutionOptions
 
 logger = logging.getLogger("sphinx_nbcache.engine.forking")
 
@@ -122,13 +124,12 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def send_signal(self, signum: int) -> None:
         if self.forked_pid is None or self.template is None:
             return await super().send_signal(signum)
-        try:
+        # no template: its children are dead already (or dying: PDEATHSIG)
+        with contextlib.suppress(forking.TemplateError, asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.wrap_future(self.template.signal(self.forked_pid, signum)),
                 forking.REPLY_TIMEOUT,
             )
-        except (forking.TemplateError, asyncio.TimeoutError):
-            pass  # no template: its children are dead already (or dying: PDEATHSIG)
 
     async def kill(self, restart: bool = False) -> None:
         if self.forked_pid is None:
@@ -206,6 +207,38 @@ class ForkingKernelManager(AsyncKernelManager):  # type: ignore[misc]
     @default("kernel_spec_manager")
     def _fork_spec_manager(self) -> KernelSpecManager:
         return ForkSpecManager(parent=self, data_dir=self.data_dir)
+
+
+def warm_up(kernel_name: str = "python3", options: ExecutionOptions | None = None) -> bool:
+    """Start, now and without waiting for it, the template that kernels of ``kernel_name``
+    run with ``options`` fork from: a build calls this as it starts, so that its imports
+    overlap Sphinx's own start-up. Never raises.
+
+    :returns: whether such kernels fork (a template was started, or already runs).
+    """
+    from string import Template
+
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    options = options if options is not None else ExecutionOptions()
+    if options.kernel_start != "fork":
+        return False
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return False
+    if fork_refusal(spec) is not None:
+        return False
+    # the kernel's environment as its start will make it (LocalProvisioner.pre_launch)
+    env = {**os.environ, **options.env}
+    env.update({k: Template(v).safe_substitute(env) for k, v in (spec.env or {}).items()})
+    env.pop("PYTHONEXECUTABLE", None)
+    command = spec.argv[0]
+    major, minor = sys.version_info[:2]
+    if command in {"python", f"python{major}", f"python{major}.{minor}"}:
+        command = sys.executable  # as jupyter_client's format_kernel_cmd does
+    forking.template_for(forking.resolve_python(command, env), env, options.preload)
+    return True
 
 
 def kernel_manager_class(kernel_start: str) -> type[AsyncKernelManager]:
