@@ -96,3 +96,29 @@ def test_the_kernel_is_set_up_as_a_spawned_one(tmp_path: Path):
     assert seen["fork"]["mine"] == "yes"
     assert seen["fork"]["path"][0] == str(tmp_path) or "" in seen["fork"]["path"]
     assert sys.executable  # the template runs this interpreter (the kernelspec's)
+
+
+def test_kernels_forked_side_by_side(tmp_path: Path):
+    """Four notebooks at once ask one template for their kernels at the same moment."""
+    import asyncio
+
+    from forkutil import notebook
+
+    from sphinx_nbcache.engine.executor import async_execute_notebook
+    from sphinx_nbcache.engine.options import ExecutionOptions
+
+    code = "import json, os; print(json.dumps([os.getpid(), os.getppid(), os.getcwd()]))"
+    folders = [tmp_path / f"nb{i}" for i in range(4)]
+    for folder in folders:
+        folder.mkdir()
+
+    async def all_four():
+        runs = [async_execute_notebook(notebook(code), f, ExecutionOptions()) for f in folders]
+        return await asyncio.gather(*runs)
+
+    results = asyncio.run(all_four())
+    assert all(r.ok for r in results), [r.error for r in results]
+    seen = [json.loads(stdout(r)[0]) for r in results]
+    assert len({pid for pid, _, _ in seen}) == 4
+    assert len({ppid for _, ppid, _ in seen}) == 1 and seen[0][1] != os.getpid()
+    assert [cwd for _, _, cwd in seen] == [str(f) for f in folders]

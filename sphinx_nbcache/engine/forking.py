@@ -136,7 +136,9 @@ class Template:
             self._pending[ident] = future
             data = json.dumps(request).encode() + b"\n"
             try:
-                socket.send_fds(self._sock, [data], list(fds))
+                sent = socket.send_fds(self._sock, [data], list(fds))
+                if sent < len(data):  # the file descriptors went with the first part
+                    self._sock.sendall(data[sent:])
             except OSError as exc:
                 del self._pending[ident]
                 future.set_exception(TemplateError(f"the template is gone: {exc}"))
@@ -260,8 +262,12 @@ def shutdown_templates() -> None:
 
 
 def _forget_after_fork() -> None:
-    # a forked build worker must not use (or close) its parent's templates
+    # a forked build worker (sphinx-build -j) must not use its parent's templates, nor keep
+    # their sockets open: a template ends when the last copy of the build's end closes
     global _registry_lock
+    for template in _templates.values():
+        with contextlib.suppress(OSError):
+            template._sock.close()
     _templates.clear()
     _registry_lock = threading.Lock()
 

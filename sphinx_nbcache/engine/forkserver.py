@@ -141,9 +141,11 @@ class Server:
         self._reap()
         if self.sock not in readable:
             return True
-        data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 16)
+        data, fds, flags, _ = socket.recv_fds(self.sock, 1 << 16, 256)
         if not data:
             return False  # the build's end closed: the build is gone or done
+        if flags & getattr(socket, "MSG_CTRUNC", 0):
+            raise RuntimeError("file descriptors were lost in transit")  # ends the template
         self.fds += fds
         self.buffer += data
         while b"\n" in self.buffer:
