@@ -24,10 +24,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
-from traitlets import List, Unicode, default
+from traitlets import DottedObjectName, List, Type, Unicode, default
 from traitlets.config import Config
 
 from . import forking
@@ -201,8 +204,27 @@ class ForkSpecManager(KernelSpecManager):  # type: ignore[misc]
         return spec
 
 
+#: milliseconds between a client socket's attempts to reach a kernel that has not bound its
+#: socket yet (zmq's default, 100, is most of a forked kernel's start)
+RECONNECT_MS = 10
+
+
+class ForkingKernelClient(AsyncKernelClient):  # type: ignore[misc]
+    """nbclient's kernel client, retrying a connection to a kernel still starting sooner."""
+
+    @default("context")
+    def _quick_context(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
+        return context
+
+
 class ForkingKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """nbclient's kernel manager, asking :class:`ForkSpecManager` for its kernelspecs."""
+
+    client_class = DottedObjectName("sphinx_nbcache.engine.provisioner.ForkingKernelClient")
+    client_factory = Type(klass=ForkingKernelClient, config=True)
 
     @default("kernel_spec_manager")
     def _fork_spec_manager(self) -> KernelSpecManager:
