@@ -117,3 +117,15 @@ def test_warm_up_starts_the_template_the_kernels_fork_from(tmp_path: Path):
     assert result.ok, result.error
     assert _pids(tmp_path)[1] == started.pid
     assert list(forking._templates.values()) == [started]  # no second template
+
+
+def test_a_reused_pid_is_not_taken_for_an_earlier_childs_exit(tmp_path: Path):
+    """pids come round again (32768 of them here): a kernel given the pid of one that exited
+    earlier is alive, not dead on arrival."""
+    result = run(tmp_path, PIDS)
+    assert result.ok, result.error
+    kernel, template_pid = _pids(tmp_path)
+    (template,) = [t for t in forking._templates.values() if t.pid == template_pid]
+    wait_for(lambda: template.exit_code(kernel) is not None, "its exit was never told")
+    template._dispatch({"id": -1, "pid": kernel})  # the template's reply for a new child
+    assert template.exit_code(kernel) is None

@@ -177,6 +177,10 @@ class Template:
                 future = self._pending.pop(message["id"], None)
                 if "pid" in message:
                     self._children.add(message["pid"])
+                    # pids are reused: an earlier child's exit is not this one's (its own
+                    # exit is always told after this reply)
+                    self._exits.pop(message["pid"], None)
+                    self.cpu.pop(message["pid"], None)
             if future is not None:
                 future.set_result(message)
 

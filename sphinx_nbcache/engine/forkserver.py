@@ -282,7 +282,10 @@ def _leave(code):
     into the template's loop."""
     try:
         import atexit
+        import threading
 
+        # as the interpreter ends: other threads finished first, then the exit handlers
+        threading._shutdown()
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
