@@ -259,7 +259,7 @@ class NotebookRun:
             client.set_widgets_metadata()
         except CellExecutionError:
             if self.use_probe:  # the kernel is idle after a cell error: it can still report
-                self.result.io = await _fetch_report(client)
+                self.result.io = self._report(await _fetch_report(client))
             raise
         except BaseException:
             # timed out (kernel still busy) or dead: asking it for a report would only wait,
@@ -267,14 +267,28 @@ class NotebookRun:
             client.shutdown_kernel = "immediate"
             raise
         if self.use_probe:
-            self.result.io = await _fetch_report(client)
+            self.result.io = self._report(await _fetch_report(client))
+
+    def _report(self, io: dict[str, Any]) -> dict[str, Any]:
+        """The probe's report, the preloaded modules counted as imported: the probe cannot
+        tell them from the kernel's own, so a notebook may have used any of them."""
+        if io and self.options.preload:
+            tops = {name.partition(".")[0] for name in self.options.preload}
+            io["imported"] = sorted(set(io.get("imported", [])) | tops)
+        return io
 
     def _client(self, folder: Path, attempt: int) -> NotebookClient:
         from nbclient import NotebookClient
 
+        from .provisioner import fork_config, kernel_manager_class
+
+        config = kernel_transport(folder, attempt)
+        config.merge(fork_config(self.options.preload))
         return NotebookClient(
             self.nb,
-            config=kernel_transport(folder, attempt),
+            config=config,
+            # forked from a warm template where that applies (the provisioner falls back)
+            kernel_manager_class=kernel_manager_class(self.options.kernel_start),
             timeout=self.options.timeout,
             kernel_name=self.kernel,
             allow_errors=self.options.allow_errors,

@@ -19,6 +19,8 @@ DEFAULT_TIMEOUT: float | None = 30
 DEFAULT_CACHE_FOLDER = ".nbcache"
 #: the variable that names the cache folder for the command line
 CACHE_PATH_VARIABLE = "NBCACHE_PATH"
+#: how kernels start: forked from a warm template where that applies, or spawned
+KERNEL_STARTS = ("fork", "spawn")
 
 
 def limit(value: float | None) -> float | None:
@@ -45,6 +47,11 @@ class ExecutionOptions:
     env: Mapping[str, str] = field(default_factory=dict)
     #: added to the kernel's command line (after its kernelspec's)
     kernel_arguments: Sequence[str] = ()
+    #: ``"fork"``: Python kernels fork from a warm template where that applies (the others
+    #: start normally); ``"spawn"``: every kernel starts as a new process
+    kernel_start: str = "fork"
+    #: modules the template imports too, so that kernels find them imported (opt-in)
+    preload: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         # one normalisation for every caller: limits <= 0 mean none; collections frozen
@@ -52,6 +59,11 @@ class ExecutionOptions:
         object.__setattr__(self, "notebook_timeout", limit(self.notebook_timeout))
         object.__setattr__(self, "env", dict(self.env))
         object.__setattr__(self, "kernel_arguments", tuple(self.kernel_arguments))
+        object.__setattr__(self, "preload", check_preload(self.preload))
+        if self.kernel_start not in KERNEL_STARTS:
+            raise ValueError(
+                f"kernel_start {self.kernel_start!r} is not one of {', '.join(KERNEL_STARTS)}"
+            )
 
     def outcome_settings(self) -> dict[str, Any]:
         """The settings besides the key that can change a run's outcome, kept with a failure
@@ -66,6 +78,22 @@ class ExecutionOptions:
             "allow_errors": self.allow_errors,
             "env": hashlib.sha256(json.dumps(dict(self.env), sort_keys=True).encode()).hexdigest(),
         }
+
+
+def check_preload(modules: Sequence[str] | str) -> tuple[str, ...]:
+    """``modules`` as a tuple of module names, once each.
+
+    :raises ValueError: for a name that is not a module name.
+    """
+    if isinstance(modules, str):
+        raise ValueError(f"preload must be a list of module names, not the string {modules!r}")
+    out: list[str] = []
+    for name in modules:
+        if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
+            raise ValueError(f"preload: {name!r} is not a module name")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 def resolve_cache_path(value: str | os.PathLike[str] | None, base: str | os.PathLike[str]) -> Path:
