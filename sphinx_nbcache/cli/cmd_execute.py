@@ -99,7 +99,29 @@ def _plan(
 @click.option(
     "-f", "--force", is_flag=True, help="Execute every staged notebook, even those cached."
 )
-def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: bool) -> None:
+@click.option(
+    "--kernel-start",
+    type=click.Choice(["fork", "spawn"]),
+    default="fork",
+    show_default=True,
+    help="fork: Python kernels fork from a warm process, where that applies; spawn: every "
+    "kernel starts as a new process (conf.py's nbcache_kernel_start).",
+)
+@click.option(
+    "--preload",
+    multiple=True,
+    metavar="MODULE",
+    help="A module the warm process of forked kernels imports too (repeat for more; "
+    "conf.py's nbcache_preload).",
+)
+def execute(
+    jobs: int | None,
+    timeout: float | None,
+    allow_errors: bool,
+    force: bool,
+    kernel_start: str,
+    preload: tuple[str, ...],
+) -> None:
     """Execute the staged notebooks that have no cache record, and cache the results.
 
     Each notebook runs in its own kernel, in its own folder (or in a temporary folder holding
@@ -113,15 +135,15 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
     cache = options.open_cache()
     tally = _Tally()
     since = time.time()
-    run_options = ExecutionOptions(timeout=timeout, allow_errors=allow_errors)
+    try:
+        run_options = ExecutionOptions(
+            timeout=timeout, allow_errors=allow_errors, kernel_start=kernel_start, preload=preload
+        )
+    except ValueError as exc:  # a preload that is no module name
+        raise click.BadParameter(str(exc), param_hint="--preload") from None
     planned = _plan(cache, force, run_options, tally)
     if not planned:
-        if tally.failed:
-            raise click.ClickException(f"{tally.failed} staged notebook(s) could not be read")
-        if tally.up_to_date:
-            click.echo(f"Nothing to execute: {tally.up_to_date} notebook(s) up to date")
-        else:
-            click.echo("No staged notebooks; `nbcache stage add` stages some")
+        _nothing_to_execute(tally)
         return
 
     click.echo(f"Executing {len(planned)} notebook(s)")
@@ -153,6 +175,15 @@ def execute(jobs: int | None, timeout: float | None, allow_errors: bool, force: 
             f"{tally.failed} notebook(s) failed; `nbcache stage list` shows which and "
             "`nbcache stage show ID` why"
         )
+
+
+def _nothing_to_execute(tally: _Tally) -> None:
+    if tally.failed:
+        raise click.ClickException(f"{tally.failed} staged notebook(s) could not be read")
+    if tally.up_to_date:
+        click.echo(f"Nothing to execute: {tally.up_to_date} notebook(s) up to date")
+    else:
+        click.echo("No staged notebooks; `nbcache stage add` stages some")
 
 
 def _report(cache: NotebookCache, done: Finished, prefix: str, tally: _Tally) -> None:

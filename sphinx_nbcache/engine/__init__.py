@@ -14,6 +14,7 @@ from .errors import (
 )
 from .faults import ENVIRONMENT_FAULTS
 from .files import atomic_write_bytes, relative_inside, safe_join
+from .forking import shutdown_templates
 from .hashing import (
     EXECUTION_TAGS,
     KeyInputs,
@@ -28,7 +29,14 @@ from .hashing import (
 from .inline import DEFAULT_NAME_REGEX, add_eval_cells, is_generated, split_eval_cells
 from .interfaces import ExecutorBackend, ResultStore
 from .kernels import sweep_once as sweep_kernel_folders
-from .options import DEFAULT_TIMEOUT, ExecutionOptions, limit, resolve_cache_path
+from .options import (
+    DEFAULT_TIMEOUT,
+    KERNEL_STARTS,
+    ExecutionOptions,
+    check_preload,
+    limit,
+    resolve_cache_path,
+)
 from .outcome import Outcome, Status
 from .reader import (
     cell_source_lines,
@@ -43,6 +51,16 @@ from .scheduler import LocalBackend, default_jobs
 from .store import DEFAULT_CACHE_LIMIT, NotebookCache, default_cache_path
 from .validation import validate_executed
 
+
+def warm_up(kernel_name: str = "python3", options: ExecutionOptions | None = None) -> bool:
+    """Start the warm template that kernels of ``kernel_name`` with ``options`` fork from,
+    without waiting for it (:func:`.provisioner.warm_up`; imported only when called, as it
+    needs jupyter_client)."""
+    from .provisioner import warm_up as start
+
+    return start(kernel_name, options)
+
+
 __all__ = [
     "DB_NAME",
     "DEFAULT_CACHE_LIMIT",
@@ -51,6 +69,7 @@ __all__ = [
     "ENVIRONMENT_FAULTS",
     "ESCAPE",
     "EXECUTION_TAGS",
+    "KERNEL_STARTS",
     "ArtefactError",
     "CacheDatabaseError",
     "CacheEntry",
@@ -78,6 +97,7 @@ __all__ = [
     "atomic_write_bytes",
     "cell_source_lines",
     "cell_tags",
+    "check_preload",
     "clean_controls",
     "code_cells",
     "default_cache_path",
@@ -96,9 +116,11 @@ __all__ = [
     "relative_inside",
     "resolve_cache_path",
     "safe_join",
+    "shutdown_templates",
     "split_eval_cells",
     "strip_ansi",
     "sweep_kernel_folders",
     "text_has_notebook_front_matter",
     "validate_executed",
+    "warm_up",
 ]

@@ -16,6 +16,8 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from sphinx_nbcache.engine import KERNEL_STARTS, check_preload
+
 logger = logging.getLogger(__name__)
 
 EXECUTION_MODES = ("cache", "force", "auto", "off", "inline")
@@ -55,6 +57,14 @@ def _str_dict(value: Any) -> str | None:
 def _str_list(value: Any) -> str | None:
     if any(not isinstance(v, str) for v in value):
         return "must be a list of strings"
+    return None
+
+
+def _preload(value: Any) -> str | None:
+    try:
+        check_preload(value)
+    except ValueError as exc:
+        return str(exc).removeprefix("preload: ").removeprefix("preload ")
     return None
 
 
@@ -204,6 +214,25 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "``[\"--InlineBackend.rc={'figure.dpi': 96}\"]`` (set by ``nbsphinx_execute_arguments``); "
         "part of the cache key.",
         check=_str_list,
+    ),
+    ConfigValue(
+        "kernel_start",
+        "fork",
+        (str,),
+        "``fork``: Python kernels are forked from a warm process that has imported ipykernel "
+        "(see :doc:`forked-kernels`), where that applies; the others start normally. "
+        "``spawn``: every kernel starts as a new process.",
+        choices=KERNEL_STARTS,
+        rebuild="",
+    ),
+    ConfigValue(
+        "preload",
+        [],
+        (list, tuple),
+        'Modules the warm process of forked kernels imports too (e.g. ``["numpy", '
+        '"matplotlib.pyplot"]``), so that kernels start with them imported; opt-in.',
+        check=_preload,
+        rebuild="",
     ),
     ConfigValue(
         "env",

@@ -21,6 +21,7 @@ from sphinx.util.console import bold
 
 from sphinx_nbcache.engine import (
     ArtefactError,
+    ExecutionOptions,
     Finished,
     LocalBackend,
     NbCacheError,
@@ -34,7 +35,9 @@ from sphinx_nbcache.engine import (
     is_generated,
     relative_inside,
     safe_join,
+    shutdown_templates,
     sweep_kernel_folders,
+    warm_up,
 )
 
 from .doc_outcome import DocOutcome
@@ -73,6 +76,25 @@ def _using_store(env: BuildEnvironment) -> Iterator[None]:
 
 def _planner(app: Sphinx, env: BuildEnvironment) -> Planner:
     return Planner(app.config, env.srcdir, app.confdir, store_for(env))
+
+
+def warm_up_kernels(app: Sphinx) -> None:
+    """``builder-inited``: on a build from scratch, which will likely execute, start the warm
+    process forked kernels come from now, so that its imports overlap Sphinx's start-up.
+
+    Not on an incremental build (a no-op must not pay for it): its first kernel starts the
+    template then. Never raises, never waits.
+    """
+    conf = nbcache_config(app)
+    if app.env.all_docs or conf.execution_mode == "off" or conf.kernel_start != "fork":
+        return
+    options = ExecutionOptions(env=conf.env, kernel_start=conf.kernel_start, preload=conf.preload)
+    warm_up(conf.kernel, options)
+
+
+def end_kernels(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the warm templates end with the build's execution."""
+    shutdown_templates()
 
 
 def get_outdated(

@@ -117,4 +117,6 @@ def execution_options(
         allow_errors=settings.allow_errors,
         env=conf.env,
         kernel_arguments=conf.kernel_arguments,
+        kernel_start=conf.kernel_start,
+        preload=conf.preload,
     )

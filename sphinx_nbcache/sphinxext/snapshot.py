@@ -91,6 +91,8 @@ class NbcacheConfig:
     kernel: str = _default("kernel")
     kernel_aliases: Mapping[str, str] = _default("kernel_aliases")
     kernel_arguments: tuple[str, ...] = _default("kernel_arguments")
+    kernel_start: str = _default("kernel_start")
+    preload: tuple[str, ...] = _default("preload")
     env: Mapping[str, str] = _default("env")
     custom_formats: Mapping[str, str] = _default("custom_formats")
     output_stderr: str = _default("output_stderr")
