@@ -143,8 +143,9 @@ class Campaign:
             out, _ = proc.communicate()
             result.outputs.append(Output.of(label, proc.returncode, out))
         result.seconds = time.perf_counter() - start
-        for name, ppid in executed(self.log):
-            result.runs.setdefault(name, []).append(pids.get(ppid, f"pid {ppid}"))
+        for name, parents in executed(self.log):
+            owner = next((pids[pid] for pid in parents if pid in pids), f"pid {parents}")
+            result.runs.setdefault(name, []).append(owner)
         for label in labels:
             for name in self.notebooks:
                 if page_says(self.work / label / "html", name) != value:

@@ -48,9 +48,12 @@ def notebook(name: str, value: str, sleep: float = 0.0, artefact_mb: int = 0) ->
     """The notebook ``name`` printing ``value``, after ``sleep`` seconds; with
     ``artefact_mb``, it first writes that many MB to ``<name>.bin`` beside it (an artefact
     that makes the store's write of its record long enough to be caught)."""
+    # the kernel's parent, and its parent's parent: a forked kernel's parent is the warm
+    # template, whose parent is the process that ran the notebook
     code = [
         "import os\n",
-        f"open(os.environ[{EXEC_LOG_VAR!r}], 'a').write(f'{name} {{os.getppid()}}\\n')\n",
+        "_up = open(f'/proc/{os.getppid()}/stat').read().rsplit(')', 1)[1].split()[1]\n",
+        f"open(os.environ[{EXEC_LOG_VAR!r}], 'a').write(f'{name} {{os.getppid()}} {{_up}}\\n')\n",
     ]
     if sleep:
         code += ["import time\n", f"time.sleep({sleep})\n"]
@@ -101,13 +104,13 @@ def write_project(src: Path, count: int, value: str, sleep: float = 0.0) -> list
     return names(count)
 
 
-def executed(log: Path) -> list[tuple[str, int]]:
-    """(notebook, pid of the process that ran it) of each execution since the log was last
-    emptied; empties it."""
+def executed(log: Path) -> list[tuple[str, list[int]]]:
+    """(notebook, [kernel's parent pid, its parent's]) of each execution since the log was
+    last emptied; empties it."""
     runs = []
     for line in log.read_text().splitlines():
-        name, _, pid = line.partition(" ")
-        runs.append((name, int(pid) if pid.isdigit() else 0))
+        name, *pids = line.split()
+        runs.append((name, [int(pid) for pid in pids if pid.isdigit()]))
     log.write_text("")
     return runs
 
