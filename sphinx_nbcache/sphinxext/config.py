@@ -6,7 +6,6 @@ The documentation's table of options is generated from :data:`CONFIG_VALUES`, so
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,7 +15,9 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from sphinx_nbcache.engine import KERNEL_STARTS, check_preload
+from sphinx_nbcache.engine import KERNEL_STARTS
+
+from . import config_checks as checks
 
 logger = logging.getLogger(__name__)
 
@@ -40,96 +41,6 @@ class ConfigValue:
     @property
     def full_name(self) -> str:
         return "nbcache_" + self.name
-
-
-def _positive_or_none(value: Any) -> str | None:
-    if value is not None and (isinstance(value, bool) or value <= 0):
-        return "must be a positive number, or None for no limit"
-    return None
-
-
-def _str_dict(value: Any) -> str | None:
-    if any(not isinstance(k, str) or not isinstance(v, str) for k, v in value.items()):
-        return "must map strings to strings"
-    return None
-
-
-def _str_list(value: Any) -> str | None:
-    if any(not isinstance(v, str) for v in value):
-        return "must be a list of strings"
-    return None
-
-
-def _preload(value: Any) -> str | None:
-    try:
-        check_preload(value)
-    except ValueError as exc:
-        return str(exc).removeprefix("preload: ").removeprefix("preload ")
-    return None
-
-
-def _suffix_map(value: Any) -> str | None:
-    problem = _str_dict(value)
-    if problem:
-        return problem
-    bad = [k for k in value if not k.startswith(".")]
-    if bad:
-        return f"suffixes must start with a dot: {', '.join(bad)}"
-    if ".py" in value:
-        return "'.py' would make conf.py a page; use a compound suffix such as '.pct.py'"
-    return None
-
-
-def _dependency_map(value: Any) -> str | None:
-    for pattern, files in value.items():
-        if not isinstance(pattern, str) or not isinstance(files, (list, tuple)):
-            return "must map notebook glob patterns to lists of file glob patterns"
-        if any(not isinstance(f, str) for f in files):
-            return f"the list for {pattern!r} must hold glob pattern strings"
-    return None
-
-
-def _regex_map(value: Any) -> str | None:
-    problem = _str_dict(value)
-    if problem:
-        return problem
-    import re
-
-    for pattern in value:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            return f"{pattern!r} is not a regular expression: {exc}"
-    return None
-
-
-def _fingerprint(value: Any) -> str | None:
-    if isinstance(value, str):
-        return None if value in ("off", "packages") else "must be 'off', 'packages' or a list"
-    return _str_list(value)
-
-
-def _mime_priority(value: Any) -> str | None:
-    for builder, mimes in value.items():
-        if not isinstance(builder, str) or not isinstance(mimes, (list, tuple)):
-            return "must map builder names to lists of MIME types"
-        if any(not isinstance(m, str) for m in mimes):
-            return f"the list for {builder!r} must hold MIME type strings"
-    return None
-
-
-def _regex(value: Any) -> str | None:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return f"is not a regular expression ({exc})"
-    return None
-
-
-def _output_limit(value: Any) -> str | None:
-    if value is not None and (isinstance(value, bool) or value < 0):
-        return "must be a number of characters, or None (or 0) for no limit"
-    return None
 
 
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
@@ -157,21 +68,21 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         None,
         (int, type(None)),
         "How many notebooks execute at once; default the number of CPUs.",
-        check=_positive_or_none,
+        check=checks.positive_or_none,
     ),
     ConfigValue(
         "timeout",
         30,
         (int, float, type(None)),
         "Seconds one cell may run before the notebook fails; ``None`` for no limit.",
-        check=_positive_or_none,
+        check=checks.positive_or_none,
     ),
     ConfigValue(
         "notebook_timeout",
         None,
         (int, float, type(None)),
         "Seconds a whole notebook may run (kernel start included); ``None`` for no limit.",
-        check=_positive_or_none,
+        check=checks.positive_or_none,
     ),
     ConfigValue(
         "allow_errors",
@@ -191,7 +102,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (list, tuple),
         "Glob patterns (on source paths relative to the source folder) of notebooks never "
         "executed: they render the outputs stored in the file.",
-        check=_str_list,
+        check=checks.str_list,
     ),
     ConfigValue(
         "kernel",
@@ -204,7 +115,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         {},
         (dict,),
         "Kernel names to replace, e.g. ``{'python': 'python3'}``.",
-        check=_str_dict,
+        check=checks.str_dict,
     ),
     ConfigValue(
         "kernel_arguments",
@@ -213,7 +124,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Command-line arguments added to every kernel's start, e.g. "
         "``[\"--InlineBackend.rc={'figure.dpi': 96}\"]`` (set by ``nbsphinx_execute_arguments``); "
         "part of the cache key.",
-        check=_str_list,
+        check=checks.str_list,
     ),
     ConfigValue(
         "kernel_start",
@@ -231,7 +142,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (list, tuple),
         'Modules the warm process of forked kernels imports too (e.g. ``["numpy", '
         '"matplotlib.pyplot"]``), so that kernels start with them imported; opt-in.',
-        check=_preload,
+        check=checks.preload,
         rebuild="",
     ),
     ConfigValue(
@@ -239,7 +150,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         {},
         (dict,),
         "Environment variables set for every kernel.",
-        check=_str_dict,
+        check=checks.str_dict,
     ),
     ConfigValue(
         "custom_formats",
@@ -247,7 +158,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (dict,),
         "Source suffixes read as notebooks through jupytext, mapped to the jupytext format "
         "(``.ipynb`` and MyST Markdown notebooks are always read).",
-        check=_suffix_map,
+        check=checks.suffix_map,
     ),
     ConfigValue(
         "output_stderr",
@@ -261,7 +172,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         {},
         (dict,),
         "Per builder name, the MIME types to prefer, best first, before the built-in order.",
-        check=_mime_priority,
+        check=checks.mime_priority,
     ),
     ConfigValue(
         "merge_streams",
@@ -276,14 +187,14 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Declared dependencies: notebook glob pattern (relative to the source folder) -> list of "
         "file glob patterns whose content is part of the notebook's cache key. Notebook "
         "metadata ``nbcache: {dependencies: [...]}`` adds patterns relative to the notebook.",
-        check=_dependency_map,
+        check=checks.dependency_map,
     ),
     ConfigValue(
         "env_vars",
         [],
         (list, tuple),
         "Names of environment variables whose values are part of every notebook's cache key.",
-        check=_str_list,
+        check=checks.str_list,
     ),
     ConfigValue(
         "env_fingerprint",
@@ -292,7 +203,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "``packages``: a cached result is stale when the version of a distribution it imported "
         "(or Python's) changed; ``off``: ignore versions; a list of lock files "
         "(``requirements.txt``, ``uv.lock``...): their content is part of every key.",
-        check=_fingerprint,
+        check=checks.fingerprint,
     ),
     ConfigValue(
         "dependency_root",
@@ -335,7 +246,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (str,),
         "In ``inline`` mode, the ``{eval}`` expressions evaluated: those matching this "
         "regular expression (by default plain variable names).",
-        check=_regex,
+        check=checks.regex,
     ),
     # -- MyST-NB's display options (their ``nb_*`` values map here; see compat.py) --------
     ConfigValue(
@@ -344,7 +255,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         (dict,),
         "Regular expressions matched against the whole kernel name, mapped to the kernel to "
         "use instead, e.g. ``{'.*': 'python3'}`` (after ``kernel_aliases``).",
-        check=_regex_map,
+        check=checks.regex_map,
     ),
     ConfigValue(
         "remove_code_source",
@@ -427,7 +338,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "and a link to its full text as a download, and a warning (``nbcache.output``) once "
         "per notebook. The cache keeps the whole output. ``None`` (or ``0``, for ``-D``) for "
         "no limit.",
-        check=_output_limit,
+        check=checks.output_limit,
     ),
 )
 

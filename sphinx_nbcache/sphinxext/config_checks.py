@@ -1,0 +1,98 @@
+"""The checks of ``conf.py`` values (:mod:`.config`): each says what is wrong, or ``None``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sphinx_nbcache.engine import check_preload
+
+
+def positive_or_none(value: Any) -> str | None:
+    if value is not None and (isinstance(value, bool) or value <= 0):
+        return "must be a positive number, or None for no limit"
+    return None
+
+
+def str_dict(value: Any) -> str | None:
+    if any(not isinstance(k, str) or not isinstance(v, str) for k, v in value.items()):
+        return "must map strings to strings"
+    return None
+
+
+def str_list(value: Any) -> str | None:
+    if any(not isinstance(v, str) for v in value):
+        return "must be a list of strings"
+    return None
+
+
+def preload(value: Any) -> str | None:
+    try:
+        check_preload(value)
+    except ValueError as exc:
+        return str(exc).removeprefix("preload: ").removeprefix("preload ")
+    return None
+
+
+def suffix_map(value: Any) -> str | None:
+    problem = str_dict(value)
+    if problem:
+        return problem
+    bad = [k for k in value if not k.startswith(".")]
+    if bad:
+        return f"suffixes must start with a dot: {', '.join(bad)}"
+    if ".py" in value:
+        return "'.py' would make conf.py a page; use a compound suffix such as '.pct.py'"
+    return None
+
+
+def dependency_map(value: Any) -> str | None:
+    for pattern, files in value.items():
+        if not isinstance(pattern, str) or not isinstance(files, (list, tuple)):
+            return "must map notebook glob patterns to lists of file glob patterns"
+        if any(not isinstance(f, str) for f in files):
+            return f"the list for {pattern!r} must hold glob pattern strings"
+    return None
+
+
+def regex_map(value: Any) -> str | None:
+    problem = str_dict(value)
+    if problem:
+        return problem
+    import re
+
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"{pattern!r} is not a regular expression: {exc}"
+    return None
+
+
+def fingerprint(value: Any) -> str | None:
+    if isinstance(value, str):
+        return None if value in ("off", "packages") else "must be 'off', 'packages' or a list"
+    return str_list(value)
+
+
+def mime_priority(value: Any) -> str | None:
+    for builder, mimes in value.items():
+        if not isinstance(builder, str) or not isinstance(mimes, (list, tuple)):
+            return "must map builder names to lists of MIME types"
+        if any(not isinstance(m, str) for m in mimes):
+            return f"the list for {builder!r} must hold MIME type strings"
+    return None
+
+
+def regex(value: Any) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"is not a regular expression ({exc})"
+    return None
+
+
+def output_limit(value: Any) -> str | None:
+    if value is not None and (isinstance(value, bool) or value < 0):
+        return "must be a number of characters, or None (or 0) for no limit"
+    return None
