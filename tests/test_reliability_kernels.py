@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from forkutil import gone
 
 pytestmark = pytest.mark.skipif(platform.system() == "Windows", reason="no kill -9 there")
 
@@ -35,22 +36,6 @@ SLEEPS = (
     "pathlib.Path('kernel.pid').write_text(str(os.getpid()))\n"
     "time.sleep(120)"
 )
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    except OSError:
-        state = ""
-    if state == "Z":  # exited, not reaped by whoever adopted it
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def _wait_for(condition, what: str, limit: float = 60) -> None:
@@ -79,7 +64,7 @@ def test_a_killed_run_leaves_its_folder_and_the_next_run_sweeps_it(tmp_path: Pat
     assert (left / "k1.json").is_file()
 
     # the orphaned kernel exits on its own (ipykernel polls its parent)
-    _wait_for(lambda: _gone(kernel_pid), "the orphaned kernel is still running")
+    _wait_for(lambda: gone(kernel_pid), "the orphaned kernel is still running")
 
     # a folder of a live process (this one) is kept, even old; so is a fresh orphan's
     live = scratch / f"nbcache-{os.getpid()}-live"
