@@ -7,6 +7,7 @@ One module per noun (``cmd_cache``, ``cmd_stage``, ``cmd_execute``), shared opti
 
 from __future__ import annotations
 
+from .cmd_archive import export, import_
 from .cmd_cache import cache_group
 from .cmd_execute import execute
 from .cmd_main import clear, config, main
@@ -20,5 +21,7 @@ main.add_command(clear)
 main.add_command(config)
 main.add_command(status)
 main.add_command(invalidate)
+main.add_command(export)
+main.add_command(import_)
 
 __all__ = ["main"]
