@@ -12,6 +12,7 @@ from .cmd_cache import cache_group
 from .cmd_execute import execute
 from .cmd_main import clear, config, main
 from .cmd_project import invalidate, status
+from .cmd_remote import remote_group
 from .cmd_stage import stage_group
 
 main.add_command(cache_group)
@@ -23,5 +24,6 @@ main.add_command(status)
 main.add_command(invalidate)
 main.add_command(export)
 main.add_command(import_)
+main.add_command(remote_group)
 
 __all__ = ["main"]
