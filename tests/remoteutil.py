@@ -47,7 +47,7 @@ def record_view(cache: NotebookCache, entry: CacheEntry) -> dict:
     return {
         "key": entry.hashkey,
         "uri": entry.uri,
-        "data": entry.data,
+        "data": {k: v for k, v in entry.data.items() if k != "origin"},
         "inputs": entry.inputs,
         "dependencies": entry.dependencies,
         "notebook": cache.notebook_path(entry).read_bytes(),

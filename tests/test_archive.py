@@ -51,6 +51,8 @@ def test_export_import_round_trip_into_a_fresh_cache(
         assert record_view(cache_b, imported[entry.hashkey]) == record_view(cache_a, entry)
     assert imported[one.hashkey].dependencies["files"] == {"data.csv": "ab" * 32}
     assert cache_b.lookup(one.hashkey) is not None  # found by key, as a build looks it up
+    origin = imported[one.hashkey].data["origin"]
+    assert origin == {"from": str(archive), "created": one.created}
 
 
 def test_export_patterns_choose_records(
@@ -80,6 +82,24 @@ def test_import_never_replaces_a_newer_record(
     assert "Imported 0 records" in result.output and "kept 1 newer" in result.output
     (kept,) = cache_b.list_records()
     assert kept.id == newer.id and record_view(cache_b, kept) == before
+
+
+def test_a_copy_imported_later_is_no_newer_than_its_execution(
+    tmp_path: Path, cache_a: NotebookCache, cache_b: NotebookCache, nbcache
+) -> None:
+    """X executes, A executes later, B imports X's copy later still: B's copy of the
+    record is X's execution, older than A's, and importing it into A keeps A's."""
+    with NotebookCache(tmp_path / "x" / ".nbcache") as cache_x:
+        first = add_record(cache_x, tmp_path / "x-src", "one", "x = 1")
+        nbcache("-p", cache_x.path, "export", tmp_path / "x.tar")
+    mine = add_record(cache_a, tmp_path, "one", "x = 1")
+    nbcache("-p", cache_b.path, "import", tmp_path / "x.tar")
+    (copy,) = cache_b.list_records()
+    assert copy.created > mine.created > first.created
+    nbcache("-p", cache_b.path, "export", tmp_path / "b.tar")
+    result = nbcache("-p", cache_a.path, "import", tmp_path / "b.tar")
+    assert "Imported 0 records" in result.output
+    assert [e.id for e in cache_a.list_records()] == [mine.id]
 
 
 def test_import_replaces_an_older_record(

@@ -92,6 +92,7 @@ def test_push_list_and_fetch_into_a_fresh_cache(
     fetched = RemoteStore(url, opts, "read").fetch(cache_b, one.hashkey)
     assert fetched is not None
     assert record_view(cache_b, fetched) == record_view(cache_a, one)
+    assert fetched.data["origin"] == {"from": public_url(url), "created": one.created}
     assert [e.hashkey for e in cache_b.list_records()] == [one.hashkey]
 
 
@@ -106,6 +107,42 @@ def test_objects_are_immutable(
     other = add_record(cache_b, tmp_path / "b", "one", "x = 1")  # same key, run elsewhere
     assert not RemoteStore(url, opts).push(cache_b, other)
     assert store.download(first.hashkey) == stored
+    assert [p for p in store.fs.find(store._root) if ".tmp-" in p] == []
+
+
+def test_two_uploaders_of_one_key_never_corrupt_it(
+    tmp_path: Path, remote, cache_a: NotebookCache, cache_b: NotebookCache
+) -> None:
+    import threading
+
+    url, opts = remote
+    entries = [
+        (cache, add_record(cache, tmp_path / name, "one", "x = 1"))
+        for cache, name in ((cache_a, "a-src"), (cache_b, "b-src"))
+    ]
+    start = threading.Barrier(len(entries) * 2)
+    errors: list[BaseException] = []
+
+    def upload(cache: NotebookCache, entry) -> None:
+        start.wait()
+        try:
+            RemoteStore(url, opts).push(cache, entry)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=pair) for pair in entries * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store = RemoteStore(url, opts)
+    key = entries[0][1].hashkey
+    assert store.list() == [key]
+    with NotebookCache(tmp_path / "c" / ".nbcache") as fresh:
+        got = store.fetch(fresh, key)  # one whole bundle, whichever won
+        assert got is not None
+        assert record_view(fresh, got) in [record_view(c, e) for c, e in entries]
     assert [p for p in store.fs.find(store._root) if ".tmp-" in p] == []
 
 

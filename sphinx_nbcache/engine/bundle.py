@@ -44,6 +44,8 @@ SUFFIX = ".nbbundle"
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 #: at most this many artefacts per bundle
 MAX_PARTS = 10_000
+#: the key of an imported record's ``data`` that says where it came from, and when it ran
+ORIGIN = "origin"
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -97,7 +99,7 @@ def bundle_from_entry(
     _check_size(parts, max_bytes, f"record {entry.id} ({entry.uri})")
     record = {
         "uri": entry.uri,
-        "created": entry.created,
+        "created": executed_at(entry),
         "data": entry.data,
         "inputs": entry.inputs,
         "dependencies": entry.dependencies,
@@ -244,15 +246,31 @@ def _check_parts(manifest: dict[str, Any], members: dict[str, bytes], where: str
 
 
 # -- importing ----------------------------------------------------------------------------
-def import_bundle(cache: NotebookCache, bundle: Bundle) -> tuple[CacheEntry, bool]:
-    """Store a checked bundle in ``cache``, unless it holds a record at least as new.
+def executed_at(entry: CacheEntry) -> float:
+    """When a record's notebook was executed: its creation, or its origin's if imported."""
+    origin = entry.data.get(ORIGIN)
+    if isinstance(origin, dict) and isinstance(origin.get("created"), (int, float)):
+        return float(origin["created"])
+    return entry.created
 
+
+def import_bundle(
+    cache: NotebookCache, bundle: Bundle, source: str = ""
+) -> tuple[CacheEntry, bool]:
+    """Store a checked bundle in ``cache``, unless it holds a record executed as late.
+
+    The stored record's ``data`` gets ``origin``: ``{"from": source, "created": when it was
+    executed}`` (the store stamps the record with the time of the import), which the
+    comparison of later imports, the report and ``nbcache status`` read.
+
+    :param source: where the bundle came from (an archive, a remote's public URL).
     :returns: ``(entry, imported)``: the record now in the cache for the bundle's key, and
         whether it came from the bundle.
     """
     record = bundle.record
     local = cache.lookup(bundle.key)
-    if local is not None and local.created >= float(record.get("created", 0)):
+    created = float(record.get("created", 0))
+    if local is not None and executed_at(local) >= created:
         return local, False
     nb = nbformat.reads(bundle.parts[NOTEBOOK_FILE].decode("utf-8"), as_version=4)
     with tempfile.TemporaryDirectory(prefix="nbcache-bundle-") as tmp:
@@ -270,7 +288,7 @@ def import_bundle(cache: NotebookCache, bundle: Bundle) -> tuple[CacheEntry, boo
             str(record["uri"]),
             inputs=inputs_from_json(record["inputs"]),
             artefacts=files,
-            data=record.get("data") or {},
+            data={**(record.get("data") or {}), ORIGIN: {"from": source, "created": created}},
             dependencies=record.get("dependencies") or {},
             validate=False,  # its hashes are checked; it was validated where it was stored
         )
@@ -332,4 +350,4 @@ def import_archive(cache: NotebookCache, path: Path) -> list[tuple[CacheEntry, b
     :returns: ``(entry, imported)`` per bundle (see :func:`import_bundle`).
     """
     bundles = list(read_archive(Path(path), str(path)))
-    return [import_bundle(cache, bundle) for bundle in bundles]
+    return [import_bundle(cache, bundle, str(path)) for bundle in bundles]

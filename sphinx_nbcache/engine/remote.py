@@ -206,7 +206,7 @@ class RemoteStore:
             return None
         where = f"remote cache {self.public_url}: bundle {key}"
         bundle = read_bundle(data, where, expect_key=key, max_bytes=self.max_bytes)
-        entry, _imported = import_bundle(cache, bundle)
+        entry, _imported = import_bundle(cache, bundle, self.public_url)
         return entry
 
     def push(self, cache: NotebookCache, entry: CacheEntry) -> bool:
