@@ -307,3 +307,13 @@ def _option(name: str, value) -> str:
     import json
 
     return f"{name}={value if isinstance(value, str) else json.dumps(value)}"
+
+
+def test_a_missing_bucket_is_an_error_not_created(
+    tmp_path: Path, s3_server: S3Server, cache_a: NotebookCache
+) -> None:
+    entry = add_record(cache_a, tmp_path, "one", "x = 1")
+    bucket = f"{s3_server.bucket}-typo"
+    with pytest.raises(RemoteError, match=f"remote cache s3://{bucket}/p: uploading"):
+        RemoteStore(f"s3://{bucket}/p", s3_server.options).push(cache_a, entry)
+    assert not s3_server.fs.exists(bucket)

@@ -225,10 +225,11 @@ class RemoteStore:
             fs.invalidate_cache(path)
             if fs.exists(path):
                 return False  # immutable: the key's result is there already
-            fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
             if _protocols(fs) & _ATOMIC_PUT:
+                # no folders to make: s3fs's makedirs would create a mistyped bucket
                 fs.pipe_file(path, data)
             else:
+                fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
                 tmp = f"{path}.tmp-{uuid.uuid4().hex}"
                 try:
                     fs.pipe_file(tmp, data)
