@@ -20,7 +20,7 @@ def export(file: Path, patterns: tuple[str, ...]) -> None:
     The archive holds each record's executed notebook, artefacts, key inputs and dependency
     hashes, with the SHA-256 of every part; `nbcache import` checks them all.
     """
-    from sphinx_nbcache.engine.bundle import export_archive
+    from sphinx_nbcache.engine import export_archive
 
     count = export_archive(options.open_cache(must_exist=True), file, patterns)
     click.echo(f"Exported {count} record{'s' if count != 1 else ''} to {file}")
@@ -35,7 +35,7 @@ def import_(file: Path) -> None:
     Every bundle is checked (hashes, keys, artefact paths, sizes) before any is stored; a
     record of the cache at least as new as the archive's for the same key is kept.
     """
-    from sphinx_nbcache.engine.bundle import import_archive
+    from sphinx_nbcache.engine import import_archive
 
     results = import_archive(options.open_cache(), file)
     added = sum(1 for _, imported in results if imported)

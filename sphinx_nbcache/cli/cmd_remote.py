@@ -11,7 +11,7 @@ import click
 from . import options
 
 if TYPE_CHECKING:
-    from sphinx_nbcache.engine.remote import RemoteStore
+    from sphinx_nbcache.engine import RemoteStore
 
 REMOTE_ENVVAR = "NBCACHE_REMOTE"
 MODE_ENVVAR = "NBCACHE_REMOTE_MODE"
@@ -29,7 +29,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def _store(remote: str | None, mode: str, option: tuple[str, ...], env_options: str | None):
-    from sphinx_nbcache.engine.remote import RemoteStore
+    from sphinx_nbcache.engine import RemoteStore
 
     if not remote:
         raise click.UsageError(f"give --remote URL (or set ${REMOTE_ENVVAR})")
