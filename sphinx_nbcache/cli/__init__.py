@@ -7,10 +7,12 @@ One module per noun (``cmd_cache``, ``cmd_stage``, ``cmd_execute``), shared opti
 
 from __future__ import annotations
 
+from .cmd_archive import export, import_
 from .cmd_cache import cache_group
 from .cmd_execute import execute
 from .cmd_main import clear, config, main
 from .cmd_project import invalidate, status
+from .cmd_remote import remote_group
 from .cmd_stage import stage_group
 
 main.add_command(cache_group)
@@ -20,5 +22,8 @@ main.add_command(clear)
 main.add_command(config)
 main.add_command(status)
 main.add_command(invalidate)
+main.add_command(export)
+main.add_command(import_)
+main.add_command(remote_group)
 
 __all__ = ["main"]

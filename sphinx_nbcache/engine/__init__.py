@@ -1,6 +1,7 @@
 """The cache engine: notebooks in, executed notebooks and artefacts out. No Sphinx here."""
 
 from .ansi import ESCAPE, clean_controls, strip_ansi
+from .bundle import BundleError, export_archive, import_archive
 from .db import DB_NAME
 from .deps import FileHasher, InstalledVersions, dependency_changes
 from .errors import (
@@ -46,6 +47,7 @@ from .reader import (
     text_has_notebook_front_matter,
 )
 from .records import CacheEntry, FailureEntry, StagedEntry
+from .remote import RemoteError, RemoteStore
 from .runner import Finished, RunItem, Runner
 from .scheduler import LocalBackend, default_jobs
 from .store import DEFAULT_CACHE_LIMIT, NotebookCache, default_cache_path
@@ -71,6 +73,7 @@ __all__ = [
     "EXECUTION_TAGS",
     "KERNEL_STARTS",
     "ArtefactError",
+    "BundleError",
     "CacheDatabaseError",
     "CacheEntry",
     "ExecutionError",
@@ -87,6 +90,8 @@ __all__ = [
     "NotebookReadError",
     "Outcome",
     "RecordNotFoundError",
+    "RemoteError",
+    "RemoteStore",
     "ResultStore",
     "RunItem",
     "Runner",
@@ -104,6 +109,8 @@ __all__ = [
     "default_jobs",
     "dependency_changes",
     "explain_change",
+    "export_archive",
+    "import_archive",
     "is_generated",
     "kernel_of",
     "key_inputs",
