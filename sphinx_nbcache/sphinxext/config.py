@@ -146,6 +146,31 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         rebuild="",
     ),
     ConfigValue(
+        "remote",
+        None,
+        (str, type(None)),
+        "A remote cache shared by a team and CI (any fsspec URL: ``s3://bucket/prefix``, "
+        "``file:///shared/cache``...; see :doc:`sharing`): a notebook the local cache misses "
+        "is taken from it, and results are uploaded to it. ``$NBCACHE_REMOTE`` overrides it.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "remote_options",
+        {},
+        (dict,),
+        "Options of the remote's fsspec file system (``endpoint_url``, ``profile``...).",
+        rebuild="",
+    ),
+    ConfigValue(
+        "remote_mode",
+        "read-write",
+        (str,),
+        "``read-write``, ``read`` (take, never upload: pull requests from forks) or ``off``. "
+        "``$NBCACHE_REMOTE_MODE`` overrides it.",
+        choices=("read-write", "read", "off"),
+        rebuild="",
+    ),
+    ConfigValue(
         "env",
         {},
         (dict,),

@@ -43,6 +43,7 @@ from sphinx_nbcache.engine import (
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
+from .remote_cache import fetch_misses, push_results, remote_for
 from .settings import execution_options
 from .snapshot import nbcache_config
 from .state import close_stores, env_state, store_for
@@ -140,6 +141,9 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
                 logger.warning(
                     "%s", problem, type="nbcache", subtype="config", location=plan.docname
                 )
+        remote = remote_for(app)
+        if remote is not None and not fetch_misses(remote, store, planner, plans):
+            remote = None  # it failed, and said so once
         cached = [p for p in plans if p.status == CACHED and p.entry is not None]
         store.touch(p.entry.id for p in cached if p.entry is not None)
         for plan in cached:
@@ -150,6 +154,8 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
             _execute(app, env, planner, todo, outcomes, since)
+        if remote is not None:  # what this build executed and stored, for the others
+            push_results(remote, store, [p.entry for p in todo if p.entry is not None])
     failures = [o.outcome for o in outcomes.values() if o.status is FAILED]
     if failures and nbcache_config(app).raise_on_error:
         lines = [f"  {o.source}: {o.error}" for o in failures]
@@ -342,6 +348,7 @@ def _record_run(
     assert done.result is not None
     state, store = env_state(env), store_for(env)
     outcome = done.outcome
+    plan.entry = done.entry  # the record stored for this run, if any
     outcomes[plan.docname] = doc = plan.outcome_of(outcome)
     for warning in done.result.warnings:
         logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)
