@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -83,8 +82,10 @@ def backend_for(
 
 def require_distributed(executor: str) -> None:
     """:raises ClusterError: ``distributed`` is not installed (naming the extra)."""
-    if importlib.util.find_spec("distributed") is None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
         raise ClusterError(
             f"nbcache_executor {executor!r} runs notebooks on Dask, which is not installed: "
             'pip install "sphinx-nbcache[dask]" (or distributed>=2024.1)'
-        )
+        ) from None

@@ -238,6 +238,8 @@ class _Batch:
         #: ("start" | "done", task key), from the client's thread to this one
         self.events: queue.Queue[tuple[str, str]] = queue.Queue()
         self.pending: dict[str, tuple[Job, Any]] = {}
+        #: how many jobs run in place in each folder (several: see :func:`_probed_only`)
+        self.in_place: dict[Path, int] = {}
 
     def run(self) -> None:
         self.client.subscribe_topic(START_TOPIC, self._started)
@@ -270,6 +272,9 @@ class _Batch:
             except ShipLimitError as exc:
                 refused.append((job, str(exc)))
                 continue
+            if parcel is None:
+                folder = Path(task.cwd)
+                self.in_place[folder] = self.in_place.get(folder, 0) + 1
             shipped: Any = parcel
             if parcel is not None and parcel.size > SCATTER_BYTES:
                 shipped = self.client.scatter(parcel, hash=False)
@@ -343,11 +348,34 @@ class _Batch:
         with tempfile.TemporaryDirectory(prefix="nbcache-artefacts-") as tmp:
             if artefacts is not None:
                 result.artefacts = write_artefacts(artefacts, Path(tmp))
+            elif self.in_place.get(Path(job.cwd).absolute(), 0) > 1:
+                _probed_only(result)
             backend.name = address or backend.where
             try:
                 self.on_result(job, result, self.done, self.total)
             finally:
                 backend.name = "dask"
+
+
+def _probed_only(result: ExecutionResult) -> None:
+    """Keep only the artefacts the run's probe saw it write.
+
+    Notebooks of one folder running in place on different workers each compare the folder
+    on their own: a file one of them wrote from a subprocess or a C library is found by the
+    others too, and nothing tells whose it is (locally, one comparison of the folder is shared
+    by its runs: :mod:`.watch`).
+    """
+    written = {str(Path(p)) for p in result.io.get("writes", [])}
+    for rel, path in list(result.artefacts.items()):
+        if str(Path(path)) in written:
+            continue
+        del result.artefacts[rel]
+        result.warnings.append(
+            f"'{rel}' changed while other notebooks of its folder ran on other Dask workers, "
+            "and it was not written from Python's open(): it is not recorded as an artefact. "
+            "Write it from Python's open(), or leave nbcache_shared_filesystem off (each "
+            "notebook then runs in a copy of its folder)"
+        )
 
 
 def _failure(job: Job, message: str, ename: str) -> ExecutionResult:
