@@ -22,6 +22,8 @@ from dask_project import Project, dask_backend, local_cluster
 from sphinx_nbcache.engine import ENVIRONMENT_FAULTS, LocalBackend, Status
 from sphinx_nbcache.engine.backends import backend_for
 from sphinx_nbcache.engine.dask_backend import (
+    SHIP_LIMIT,
+    WORKER_ERROR,
     WORKER_LOST,
     ClusterError,
     ClusterUnavailableError,
@@ -81,11 +83,10 @@ def test_a_worker_killed_twice_under_a_notebook_fails_it_as_the_machine_s_fault(
     assert failure.data["ename"] == WORKER_LOST
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine/faults.py has no row for WorkerLostError yet (reported)"
-)
-def test_a_lost_worker_is_a_fault_of_the_machine_tried_again_next_build() -> None:
-    assert WORKER_LOST in ENVIRONMENT_FAULTS
+@pytest.mark.xfail(strict=True, reason="engine/faults.py has no rows for these yet (reported)")
+@pytest.mark.parametrize("ename", [WORKER_LOST, WORKER_ERROR, SHIP_LIMIT])
+def test_a_fault_of_the_cluster_is_the_machine_s_tried_again_next_build(ename: str) -> None:
+    assert ename in ENVIRONMENT_FAULTS
 
 
 @pytest.fixture
