@@ -162,3 +162,23 @@ def test_a_copy_of_the_folder_omits_build_cache_vcs_and_hidden_files(tmp_path: P
     parcel = pack(tmp_path, name="a.ipynb", exclude=[tmp_path / "out"])
     assert sorted(parcel.files) == ["a.ipynb", "sub/data.csv"]
     assert parcel.files["sub/data.csv"] == b"sub/data.csv"
+
+
+def test_a_client_factory_is_called_once_for_every_run_of_the_backend(
+    tmp_path: Path, client
+) -> None:
+    from sphinx_nbcache.engine.backends import backend_for
+
+    calls: list[int] = []
+
+    def factory():
+        calls.append(1)
+        return client
+
+    backend = backend_for(factory)
+    project = _project(tmp_path)
+    assert calls == []  # nothing is asked of the cluster before a notebook needs it
+    project.run(backend, "plain")
+    project.run(backend, "plain")
+    assert calls == [1]
+    assert project.executed() == ["plain", "plain"]

@@ -435,11 +435,19 @@ def scheduler_at(address: str, timeout: float = CONNECT_TIMEOUT) -> Connect:
 
 
 def from_factory(factory: Callable[[], Any]) -> Connect:
-    """The client ``factory`` returns (dask-jobqueue and friends); the caller's to keep open."""
+    """The client ``factory`` returns (dask-jobqueue and friends); the caller's to keep open.
+
+    ``factory`` is called once, at the first run that has a notebook to execute: a build
+    that runs in several batches (waiting for another build's notebooks) reuses its client
+    rather than asking for a second cluster.
+    """
+    made: list[Client] = []
 
     def connect() -> tuple[Client, Callable[[], None]]:
         from distributed import Client
 
+        if made and made[0].status == "running":
+            return made[0], lambda: None
         try:
             client = factory()
         except (OSError, TimeoutError) as exc:
@@ -453,6 +461,7 @@ def from_factory(factory: Callable[[], Any]) -> Connect:
                 f"nbcache_executor {factory!r} returned {type(client).__name__}, not a "
                 "distributed.Client"
             )
+        made[:] = [client]
         return client, lambda: None
 
     return connect
