@@ -68,6 +68,9 @@ def on_cluster(workers: int, paths: list[Path], cache: Path, shared: bool) -> tu
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # its HTTP server (health checks) would take port 8787, which another
+        # cluster on the machine (another build) may hold already
+        scheduler_kwargs={"dashboard_address": ":0"},
         silence_logs=logging.ERROR,
     )
     client = Client(cluster)

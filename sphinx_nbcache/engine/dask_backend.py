@@ -402,6 +402,9 @@ def local_cluster(workers: int) -> Connect:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # its HTTP server (health checks) would take port 8787, which another
+                # cluster on the machine (another build) may hold already
+                scheduler_kwargs={"dashboard_address": ":0"},
                 silence_logs=logging.ERROR,
             )
         client = Client(cluster)
