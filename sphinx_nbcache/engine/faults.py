@@ -133,9 +133,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault("jupyter_client.kernelspec:NoSuchKernel", "NoSuchKernel", True, _not_installed, False),
 )
 
+#: a cluster's failures (:mod:`.dask_backend` names them): a worker lost under the notebook,
+#: a worker that failed, files past the ship limit
+CLUSTER_FAULTS = frozenset({"WorkerLostError", "WorkerError", "ShipLimitError"})
+
 #: failures of the machine rather than of the notebook: fixing them changes none of its
 #: inputs, so they are tried again rather than remembered (``ExecutionError.ename``)
-ENVIRONMENT_FAULTS = frozenset(fault.ename for fault in FAULTS if fault.machine)
+ENVIRONMENT_FAULTS = frozenset(fault.ename for fault in FAULTS if fault.machine) | CLUSTER_FAULTS
 
 
 @cache
