@@ -114,6 +114,18 @@ def _plan(
     help="A module the warm process of forked kernels imports too (repeat for more; "
     "conf.py's nbcache_preload).",
 )
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    help='Where the notebooks run: "local", "dask" (a local Dask cluster of --jobs workers) '
+    "or a Dask scheduler's address (conf.py's nbcache_executor).",
+)
+@click.option(
+    "--shared-filesystem",
+    is_flag=True,
+    help="Dask workers see this folder at the same path: run in place, ship nothing.",
+)
 def execute(
     jobs: int | None,
     timeout: float | None,
@@ -121,6 +133,8 @@ def execute(
     force: bool,
     kernel_start: str,
     preload: tuple[str, ...],
+    executor: str,
+    shared_filesystem: bool,
 ) -> None:
     """Execute the staged notebooks that have no cache record, and cache the results.
 
@@ -130,7 +144,7 @@ def execute(
     notebook: it is not cached, and `nbcache stage show ID` shows its error and traceback.
     Exits with status 1 if any notebook failed.
     """
-    from sphinx_nbcache.engine import ExecutionOptions, FileHasher, LocalBackend, Runner
+    from sphinx_nbcache.engine import ExecutionOptions, FileHasher, Runner, backend_for
 
     cache = options.open_cache()
     tally = _Tally()
@@ -149,9 +163,10 @@ def execute(
     click.echo(f"Executing {len(planned)} notebook(s)")
     # the build's pipeline: per-notebook locks shared with builds, dependency records,
     # failures remembered for the build
+    backend = backend_for(executor, jobs=jobs, shared_filesystem=shared_filesystem)
     runner = Runner(
         cache,
-        LocalBackend(jobs),
+        backend,
         root=cache.root,
         exclude=[cache.path],
         hasher=FileHasher(cache),

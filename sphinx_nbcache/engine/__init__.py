@@ -1,7 +1,9 @@
 """The cache engine: notebooks in, executed notebooks and artefacts out. No Sphinx here."""
 
 from .ansi import ESCAPE, clean_controls, strip_ansi
+from .backends import DEFAULT_EXECUTOR, backend_for
 from .bundle import BundleError, export_archive, import_archive
+from .dask_backend import ClusterError, ClusterUnavailableError
 from .db import DB_NAME
 from .deps import FileHasher, InstalledVersions, dependency_changes
 from .errors import (
@@ -50,6 +52,7 @@ from .records import CacheEntry, FailureEntry, StagedEntry
 from .remote import RemoteError, RemoteStore
 from .runner import Finished, RunItem, Runner
 from .scheduler import LocalBackend, default_jobs
+from .shipping import DEFAULT_SHIP_LIMIT, ShipLimitError
 from .store import DEFAULT_CACHE_LIMIT, NotebookCache, default_cache_path
 from .validation import validate_executed
 
@@ -66,7 +69,9 @@ def warm_up(kernel_name: str = "python3", options: ExecutionOptions | None = Non
 __all__ = [
     "DB_NAME",
     "DEFAULT_CACHE_LIMIT",
+    "DEFAULT_EXECUTOR",
     "DEFAULT_NAME_REGEX",
+    "DEFAULT_SHIP_LIMIT",
     "DEFAULT_TIMEOUT",
     "ENVIRONMENT_FAULTS",
     "ESCAPE",
@@ -76,6 +81,8 @@ __all__ = [
     "BundleError",
     "CacheDatabaseError",
     "CacheEntry",
+    "ClusterError",
+    "ClusterUnavailableError",
     "ExecutionError",
     "ExecutionOptions",
     "ExecutorBackend",
@@ -95,11 +102,13 @@ __all__ = [
     "ResultStore",
     "RunItem",
     "Runner",
+    "ShipLimitError",
     "StagedEntry",
     "Status",
     "ValidationError",
     "add_eval_cells",
     "atomic_write_bytes",
+    "backend_for",
     "cell_source_lines",
     "cell_tags",
     "check_preload",

@@ -15,7 +15,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from sphinx_nbcache.engine import KERNEL_STARTS
+from sphinx_nbcache.engine import DEFAULT_EXECUTOR, DEFAULT_SHIP_LIMIT, KERNEL_STARTS
 
 from . import config_checks as checks
 
@@ -143,6 +143,31 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         'Modules the warm process of forked kernels imports too (e.g. ``["numpy", '
         '"matplotlib.pyplot"]``), so that kernels start with them imported; opt-in.',
         check=checks.preload,
+        rebuild="",
+    ),
+    ConfigValue(
+        "executor",
+        DEFAULT_EXECUTOR,
+        (str, type(lambda: None)),
+        "Where stale notebooks run: ``local`` (this machine), ``dask`` (a Dask ``LocalCluster`` "
+        "of ``nbcache_jobs`` workers), a Dask scheduler's address, or a callable returning a "
+        "``distributed.Client`` (see :doc:`cluster`).",
+        rebuild="",
+    ),
+    ConfigValue(
+        "shared_filesystem",
+        False,
+        (bool,),
+        "Dask workers see the project at the same path: notebooks run in place, nothing is "
+        "shipped.",
+        rebuild="",
+    ),
+    ConfigValue(
+        "ship_limit",
+        DEFAULT_SHIP_LIMIT,
+        (int,),
+        "Bytes of a notebook's folder shipped to a Dask worker, at most.",
+        check=checks.positive_or_none,
         rebuild="",
     ),
     ConfigValue(

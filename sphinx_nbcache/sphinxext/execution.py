@@ -21,15 +21,16 @@ from sphinx.util.console import bold
 
 from sphinx_nbcache.engine import (
     ArtefactError,
+    ClusterError,
     ExecutionOptions,
     Finished,
-    LocalBackend,
     NbCacheError,
     NotebookCache,
     RunItem,
     Runner,
     Status,
     atomic_write_bytes,
+    backend_for,
     cell_source_lines,
     default_jobs,
     is_generated,
@@ -57,6 +58,12 @@ class NotebookExecutionFailed(SphinxError):
     category = "nbcache: notebook execution failed"
 
 
+class ExecutorUnusable(SphinxError):
+    """``nbcache_executor`` cannot be used (unknown value, no Dask, scheduler unreachable)."""
+
+    category = "nbcache: executor error"
+
+
 class CacheUnusable(SphinxError):
     """The cache cannot be used (damaged, foreign, newer, unwritable): say what to do."""
 
@@ -68,6 +75,8 @@ def _using_store(env: BuildEnvironment) -> Iterator[None]:
     """Close this process's connection on the way out; turn store errors into one line."""
     try:
         yield
+    except ClusterError as exc:  # the executor's failure, not the cache's
+        raise ExecutorUnusable(str(exc)) from None
     except NbCacheError as exc:
         folder = env_state(env).cache_path
         raise CacheUnusable(f"{exc}\n(this project's cache: nbcache -p {folder} ...)") from None
@@ -312,9 +321,19 @@ def _execute(
 
 def _runner(app: Sphinx, env: BuildEnvironment, planner: Planner) -> Runner:
     """The engine's runner for this build: its store, backend, project and exclusions."""
+    conf = nbcache_config(app)
+    try:
+        backend = backend_for(
+            conf.executor,
+            jobs=conf.jobs,
+            shared_filesystem=conf.shared_filesystem,
+            ship_limit=conf.ship_limit,
+        )
+    except ClusterError as exc:
+        raise ExecutorUnusable(str(exc)) from None
     return Runner(
         store_for(env),
-        LocalBackend(nbcache_config(app).jobs),
+        backend,
         root=planner.root,
         exclude=[Path(env_state(env).cache_path), Path(app.outdir), Path(app.doctreedir)],
         # documents are artefacts only when the notebook itself opened them for writing: one
@@ -349,6 +368,9 @@ def _record_run(
     state, store = env_state(env), store_for(env)
     outcome = done.outcome
     plan.entry = done.entry  # the record stored for this run, if any
+    if plan.entry is not None and outcome.where != "local":
+        # it ran elsewhere (a Dask worker's copy of the folder): its files come from the record
+        _restore_artefacts(store, plan)
     outcomes[plan.docname] = doc = plan.outcome_of(outcome)
     for warning in done.result.warnings:
         logger.warning("%s", warning, type="nbcache", subtype="artefact", location=plan.docname)

@@ -92,6 +92,9 @@ class NbcacheConfig:
     kernel_aliases: Mapping[str, str] = _default("kernel_aliases")
     kernel_arguments: tuple[str, ...] = _default("kernel_arguments")
     kernel_start: str = _default("kernel_start")
+    executor: Any = _default("executor")  # noqa: RUF009 - a text or a callable
+    shared_filesystem: bool = _default("shared_filesystem")
+    ship_limit: int = _default("ship_limit")
     remote: str | None = _default("remote")
     remote_options: Mapping[str, Any] = _default("remote_options")
     remote_mode: str = _default("remote_mode")
