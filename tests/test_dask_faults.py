@@ -33,13 +33,25 @@ from sphinx_nbcache.engine.dask_backend import (
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:distributed.*")
 
-#: the kernel kills the worker process running it (its parent), the first time only
-KILL_ONCE = (
-    "import os, pathlib\nmark = pathlib.Path({mark!r})\nif not mark.exists():\n"
-    "    mark.write_text('killed')\n    os.kill(os.getppid(), 9)\n"
+#: the worker process running the kernel: its parent, or, for a forked kernel, the parent of
+#: the warm template it was forked from
+WORKER = (
+    "import os\n"
+    "def worker():\n"
+    "    pid = os.getppid()\n"
+    "    if b'forkserver' in open(f'/proc/{{pid}}/cmdline', 'rb').read():\n"
+    "        pid = int(open(f'/proc/{{pid}}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+    "    return pid\n"
+)
+#: the kernel kills the worker process running it, the first time only
+KILL_ONCE = WORKER + (
+    "import pathlib\nmark = pathlib.Path({mark!r})\nif not mark.exists():\n"
+    "    mark.write_text('killed')\n    os.kill(worker(), 9)\n"
     "import time\ntime.sleep(1)\nprint('survived')"
 )
-KILL_ALWAYS = "import os, time\nos.kill(os.getppid(), 9)\ntime.sleep(10)"
+KILL_ALWAYS = WORKER.replace("{{", "{").replace("}}", "}") + (
+    "import time\nos.kill(worker(), 9)\ntime.sleep(10)"
+)
 
 
 def _free_port() -> int:
