@@ -17,7 +17,6 @@ shipping, the task's round trip, the result's transfer).
 from __future__ import annotations
 
 import argparse
-import logging
 import tempfile
 import time
 from pathlib import Path
@@ -60,19 +59,12 @@ def run(backend: object, paths: list[Path], cache: Path) -> float:
 
 def on_cluster(workers: int, paths: list[Path], cache: Path, shared: bool) -> tuple[float, float]:
     """(cluster start, run) seconds on a new ``LocalCluster`` of ``workers`` workers."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from sphinx_nbcache.engine.dask_backend import new_local_cluster
 
     start = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        # its HTTP server (health checks) would take port 8787, which another
-        # cluster on the machine (another build) may hold already
-        scheduler_kwargs={"dashboard_address": ":0"},
-        silence_logs=logging.ERROR,
-    )
+    cluster = new_local_cluster(workers)
     client = Client(cluster)
     client.wait_for_workers(workers)
     started = time.perf_counter() - start

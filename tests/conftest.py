@@ -58,3 +58,20 @@ def make_app(make_app):
         return make_app(*args, **kwargs)
 
     return make
+
+
+# -- two caches, of clone A (executes) and clone B (fresh): archive and remote tests ---------
+@pytest.fixture
+def cache_a(tmp_path):
+    from sphinx_nbcache.engine import NotebookCache
+
+    with NotebookCache(tmp_path / "a" / ".nbcache") as cache:
+        yield cache
+
+
+@pytest.fixture
+def cache_b(tmp_path):
+    from sphinx_nbcache.engine import NotebookCache
+
+    with NotebookCache(tmp_path / "b" / ".nbcache") as cache:
+        yield cache

@@ -22,7 +22,7 @@ from sphinx_nbcache.engine import (
     RunItem,
     Runner,
 )
-from sphinx_nbcache.engine.dask_backend import ALLOWED_FAILURES, DaskBackend
+from sphinx_nbcache.engine.dask_backend import DaskBackend, new_local_cluster
 
 SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 COUNT = "import os\nopen(os.environ['NBCACHE_TEST_LOG'], 'a').write('{name}\\n')"
@@ -34,20 +34,9 @@ def local_cluster(workers: int = 2) -> Iterator[Any]:
     starts one (a worker's death reschedules a task once)."""
     import logging
 
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            # its HTTP server (health checks) would take port 8787, which another
-            # cluster on the machine (another build) may hold already
-            scheduler_kwargs={"dashboard_address": ":0"},
-            silence_logs=logging.CRITICAL,
-        )
+    cluster = new_local_cluster(workers, silence=logging.CRITICAL)
     client = Client(cluster)
     try:
         yield client

@@ -20,18 +20,6 @@ from sphinx_nbcache.engine.bundle import (
 )
 
 
-@pytest.fixture
-def cache_a(tmp_path: Path) -> NotebookCache:
-    with NotebookCache(tmp_path / "a" / ".nbcache") as cache:
-        yield cache
-
-
-@pytest.fixture
-def cache_b(tmp_path: Path) -> NotebookCache:
-    with NotebookCache(tmp_path / "b" / ".nbcache") as cache:
-        yield cache
-
-
 def test_export_import_round_trip_into_a_fresh_cache(
     tmp_path: Path, cache_a: NotebookCache, cache_b: NotebookCache, nbcache
 ) -> None:

@@ -65,18 +65,6 @@ def remote(request, tmp_path: Path):
     return f"s3://{server.bucket}/{tmp_path.name}", dict(server.options)
 
 
-@pytest.fixture
-def cache_a(tmp_path: Path) -> NotebookCache:
-    with NotebookCache(tmp_path / "a" / ".nbcache") as cache:
-        yield cache
-
-
-@pytest.fixture
-def cache_b(tmp_path: Path) -> NotebookCache:
-    with NotebookCache(tmp_path / "b" / ".nbcache") as cache:
-        yield cache
-
-
 def test_push_list_and_fetch_into_a_fresh_cache(
     tmp_path: Path, remote, cache_a: NotebookCache, cache_b: NotebookCache
 ) -> None:

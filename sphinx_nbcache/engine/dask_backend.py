@@ -389,24 +389,32 @@ def _failure(job: Job, message: str, ename: str) -> ExecutionResult:
 
 
 # -- where the client comes from ---------------------------------------------------------
+def new_local_cluster(workers: int, silence: int = logging.ERROR) -> Any:
+    """A new ``distributed.LocalCluster``: ``workers`` single-thread worker processes, a task
+    run once more when its worker dies, no dashboard."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # its HTTP server (health checks) would take port 8787, which another
+            # cluster on the machine (another build) may hold already
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=silence,
+        )
+
+
 def local_cluster(workers: int) -> Connect:
     """A ``LocalCluster`` of ``workers`` single-thread worker processes, for one run."""
 
     def connect() -> tuple[Client, Callable[[], None]]:
-        import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # its HTTP server (health checks) would take port 8787, which another
-                # cluster on the machine (another build) may hold already
-                scheduler_kwargs={"dashboard_address": ":0"},
-                silence_logs=logging.ERROR,
-            )
+        cluster = new_local_cluster(workers)
         client = Client(cluster)
 
         def close() -> None:
