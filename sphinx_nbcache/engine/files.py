@@ -11,6 +11,21 @@ from pathlib import Path, PurePosixPath
 from .errors import ArtefactError
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (as anyone's). Where it cannot be
+    asked safely (Windows, where ``os.kill(pid, 0)`` would end the process) it is taken to
+    be alive, so that nothing of a live process is ever removed."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process (PermissionError), or cannot tell
+        return True
+    return True
+
+
 def current_umask() -> int:
     """The process's umask (read by setting it and setting it back)."""
     mask = os.umask(0o022)

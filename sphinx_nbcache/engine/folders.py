@@ -23,7 +23,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .errors import CacheDatabaseError
-from .files import copy_into, remove_tree
+from .files import copy_into, pid_alive, remove_tree
 
 NOTEBOOK_FILE = "notebook.ipynb"
 ARTEFACTS_DIR = "artefacts"
@@ -45,15 +45,7 @@ def _writer_gone(name: str) -> bool:
     if found is None or found.group(1) != _host():
         return False
     pid = int(found.group(2))
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # someone else's process, alive
-        return False
-    return False
+    return pid != os.getpid() and not pid_alive(pid)
 
 
 def make_folder(folder: Path) -> None:

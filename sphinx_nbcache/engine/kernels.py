@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .files import pid_alive
+
 #: talk to kernels over Unix sockets (not on Windows, which has none for zmq)
 IPC = os.name != "nt"
 #: how many kernels are started for one notebook before its failure to start is its result
@@ -127,7 +129,7 @@ def sweep_orphans(
         try:
             if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
                 continue
-            if now - entry.stat().st_mtime < min_age or _alive(int(found.group(1))):
+            if now - entry.stat().st_mtime < min_age or pid_alive(int(found.group(1))):
                 continue
         except OSError:
             continue
@@ -145,17 +147,4 @@ def kernel_installed(name: str) -> bool:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         return False
-    return True
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (as anyone's: a pid in use is never swept)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    except OSError:
-        return True
     return True

@@ -322,15 +322,13 @@ def _execute(
 def _runner(app: Sphinx, env: BuildEnvironment, planner: Planner) -> Runner:
     """The engine's runner for this build: its store, backend, project and exclusions."""
     conf = nbcache_config(app)
-    try:
-        backend = backend_for(
-            conf.executor,
-            jobs=conf.jobs,
-            shared_filesystem=conf.shared_filesystem,
-            ship_limit=conf.ship_limit,
-        )
-    except ClusterError as exc:
-        raise ExecutorUnusable(str(exc)) from None
+    # a ClusterError (an executor that cannot be used) is told by _using_store, around this
+    backend = backend_for(
+        conf.executor,
+        jobs=conf.jobs,
+        shared_filesystem=conf.shared_filesystem,
+        ship_limit=conf.ship_limit,
+    )
     return Runner(
         store_for(env),
         backend,
