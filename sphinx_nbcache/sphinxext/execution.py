@@ -396,7 +396,7 @@ def _item(planner: Planner, plan: Plan) -> RunItem:
         ),
         inputs=plan.inputs,
         # force mode asks for this build's own execution
-        force=plan.settings.execution_mode == "force",
+        force=plan.forced,
         source=plan.relpath,
         reason=plan.reason,
         payload=plan,

@@ -76,6 +76,11 @@ class Plan:
     def key(self) -> str | None:
         return self.inputs.key() if self.inputs is not None else None
 
+    @property
+    def forced(self) -> bool:
+        """Whether it must run in this build whatever is stored (execution mode ``force``)."""
+        return self.settings is not None and self.settings.execution_mode == "force"
+
     def outcome(self, **changes: Any) -> DocOutcome:
         """This notebook's fate in the build, as planned (``changes``: :class:`Outcome`
         fields that differ)."""

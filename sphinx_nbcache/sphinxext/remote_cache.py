@@ -63,9 +63,7 @@ def fetch_misses(
     is never served.
     """
     for plan in plans:
-        if plan.status is not Status.EXECUTE or plan.key is None:
-            continue
-        if plan.settings is not None and plan.settings.execution_mode == "force":
+        if plan.status is not Status.EXECUTE or plan.key is None or plan.forced:
             continue
         try:
             entry = remote.fetch(store, plan.key)
