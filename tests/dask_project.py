@@ -6,6 +6,12 @@ runs. The cluster has two worker processes with one thread each (CI has two core
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,3 +129,94 @@ class Project:
 def _plain(output: Any) -> dict[str, Any]:
     """An output without what differs between two runs (execution counts)."""
     return {k: v for k, v in output.items() if k not in ("execution_count", "metadata")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DaskProcesses:
+    """A ``dask scheduler`` and ``dask worker`` processes, each in a session of its own (a
+    signal to the test's process group reaches none of them). The scheduler runs a task once
+    more when its worker dies."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.scheduler: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.dask = str(Path(sys.executable).with_name("dask"))
+
+    def _start(self, *args: str) -> subprocess.Popen[bytes]:
+        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+        return subprocess.Popen(
+            [self.dask, *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def start(self, workers: int = 2) -> str:
+        """Start the scheduler (at :attr:`port`) and ``workers`` workers; its address."""
+        from distributed import Client
+
+        self.scheduler = self._start(
+            "scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"
+        )
+        for _ in range(workers):
+            self.workers.append(self._start("worker", self.address, "--nthreads", "1"))
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=60)
+        return self.address
+
+    def kill_scheduler(self) -> None:
+        """The scheduler dies at once (SIGKILL), as on a lost machine."""
+        assert self.scheduler is not None
+        os.killpg(self.scheduler.pid, signal.SIGKILL)
+        self.scheduler.wait()
+        self.scheduler = None
+
+    def stop(self) -> None:
+        processes = [*self.workers, *([self.scheduler] if self.scheduler else [])]
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.workers, self.scheduler = [], None
+
+
+@contextmanager
+def dask_processes(workers: int = 2) -> Iterator[DaskProcesses]:
+    """:class:`DaskProcesses` started, stopped on the way out."""
+    processes = DaskProcesses()
+    try:
+        processes.start(workers)
+        yield processes
+    finally:
+        processes.stop()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(condition: Any, seconds: float = 60, what: str = "") -> None:
+    """Wait for ``condition()`` (a bound on waiting for a real process, not a timing)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not {what or condition} after {seconds} s")
+        time.sleep(0.1)

@@ -8,16 +8,12 @@ The workers are killed for real: the notebook's kernel kills its own worker proc
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dask_project import Project, dask_backend, local_cluster
+from dask_project import Project, dask_backend, dask_processes, free_port, local_cluster
 
 from sphinx_nbcache.engine import ENVIRONMENT_FAULTS, LocalBackend, Status
 from sphinx_nbcache.engine.backends import backend_for
@@ -54,18 +50,12 @@ KILL_ALWAYS = WORKER.replace("{{", "{").replace("}}", "}") + (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_an_unreachable_scheduler_is_one_error_naming_it_and_no_notebook_fails(
     tmp_path: Path,
 ) -> None:
     project = Project(tmp_path)
     project.notebook("one", "print(1)")
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     backend = DaskBackend(scheduler_at(address, timeout=2), where=address)
     with pytest.raises(ClusterUnavailableError) as caught:
         project.run(backend, "one")
@@ -101,57 +91,19 @@ def test_a_fault_of_the_cluster_is_the_machine_s_tried_again_next_build(ename: s
 
 
 @pytest.fixture
-def dask_processes(tmp_path: Path):
-    """A ``dask scheduler`` and two ``dask worker`` processes (the scheduler runs a task
-    once more when its worker dies); yields the scheduler's address."""
-    from distributed import Client
-
-    dask = str(Path(sys.executable).with_name("dask"))
-    file = tmp_path / "scheduler.json"
-    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
-    common = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    started = [
-        subprocess.Popen(
-            [dask, "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)],
-            start_new_session=True,
-            **common,
-        )
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        for _ in range(2):
-            started.append(
-                subprocess.Popen(
-                    [dask, "worker", "--scheduler-file", str(file), "--nthreads", "1"],
-                    start_new_session=True,
-                    **common,
-                )
-            )
-        with Client(scheduler_file=str(file), timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
-            address = str(client.scheduler.address)
-        yield address
-    finally:
-        for process in reversed(started):
-            with_group = os.getpgid(process.pid) == process.pid
-            if process.poll() is None and with_group:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+def scheduler() -> Iterator[str]:
+    """A ``dask scheduler`` and two ``dask worker`` processes; the scheduler's address."""
+    with dask_processes(2) as processes:
+        yield processes.address
 
 
 def test_a_worker_killed_under_a_notebook_on_a_remote_scheduler_runs_it_again_elsewhere(
-    tmp_path: Path, dask_processes: str
+    tmp_path: Path, scheduler: str
 ) -> None:
     project = Project(tmp_path)
     project.notebook("victim", KILL_ONCE.format(mark=str(tmp_path / "killed")))
     project.notebook("bystander", "print('bystander')")
-    backend = backend_for(dask_processes, shared_filesystem=False)
+    backend = backend_for(scheduler, shared_filesystem=False)
     told = {f.item.name: f for f in project.run(backend, "victim", "bystander")}
 
     assert (tmp_path / "killed").exists()

@@ -1,11 +1,10 @@
 """Execute notebooks on a Dask cluster: one task per notebook, results back to the build.
 
 :class:`DaskBackend` is an :class:`~.interfaces.ExecutorBackend`. Each job becomes one task
-that runs :func:`execute_task` on a worker: the same executor code as a local run
-(:func:`~.executor.async_execute_notebook`, in an event loop of its own on the worker's
-thread), so timeouts, allow-errors, dependency capture and artefacts behave as they do
-locally. The task returns the :class:`~.executor.ExecutionResult` (and, when the worker ran a
-shipped copy of the folder, the artefacts' bytes and the paths mapped back: :mod:`.shipping`);
+that runs :func:`~.dask_task.execute_task` on a worker: the same executor code as a local run,
+so timeouts, allow-errors, dependency capture and artefacts behave as they do locally. The
+task returns the :class:`~.executor.ExecutionResult` (and, when the worker ran a shipped copy
+of the folder, the artefacts' bytes and the paths mapped back: :mod:`.shipping`);
 the build process hands each one to ``on_result`` in its own thread as it completes, and it
 alone writes the cache. A worker never touches the store.
 
@@ -24,33 +23,20 @@ Faults of the cluster are told apart from the notebooks' own:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import queue
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dask_task import START_TOPIC, Returned, Task, execute_task
 from .errors import ExecutionError, NbCacheError
-from .executor import ExecutionResult, async_execute_notebook
+from .executor import ExecutionResult
 from .hashing import kernel_of
-from .options import ExecutionOptions
-from .shipping import (
-    DEFAULT_SHIP_LIMIT,
-    Parcel,
-    ShipLimitError,
-    artefact_bytes,
-    map_io,
-    moved,
-    pack,
-    unpack,
-    write_artefacts,
-)
+from .shipping import DEFAULT_SHIP_LIMIT, Parcel, ShipLimitError, pack, write_artefacts
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -64,8 +50,6 @@ WORKER_LOST = "WorkerLostError"
 WORKER_ERROR = "WorkerError"
 #: the ``ename`` of a notebook whose folder is too large to ship
 SHIP_LIMIT = "ShipLimitError"
-#: the topic on which tasks tell the build they started (progress)
-START_TOPIC = "nbcache-start"
 #: seconds a connection to a scheduler is tried before it is unreachable
 CONNECT_TIMEOUT = 10.0
 #: how often the scheduler runs a task again after its worker died, on a cluster started here
@@ -80,72 +64,6 @@ class ClusterError(NbCacheError):
 
 class ClusterUnavailableError(ClusterError):
     """The scheduler cannot be reached, or was lost during the run; nothing is marked failed."""
-
-
-@dataclass
-class Task:
-    """What a worker needs to run one notebook (the job minus what stays in the build)."""
-
-    key: str
-    nb: Any
-    #: the notebook's folder in the project (where it runs, with a shared file system)
-    cwd: str
-    name: str
-    options: ExecutionOptions
-    exclude: list[str] = field(default_factory=list)
-    source_path: str | None = None
-    source_suffixes: tuple[str, ...] = ()
-
-
-@dataclass
-class Returned:
-    """What a task hands back: the result, the artefacts' bytes if shipped, where it ran."""
-
-    result: ExecutionResult
-    artefacts: dict[str, bytes] | None
-    address: str
-
-
-def execute_task(task: Task, parcel: Parcel | None = None) -> Returned:
-    """Run one notebook on this worker: in place, or in a temporary copy of ``parcel``."""
-    address = _announce(task.key)
-    if parcel is None:
-        return Returned(_execute(task, Path(task.cwd)), None, address)
-    folder = unpack(parcel)
-    try:
-        result = _execute(task, folder)
-        files = artefact_bytes(result.artefacts)
-        result.artefacts = {}
-        project = Path(task.cwd)
-        result.io = map_io(result.io, folder, project)
-        result.warnings = [w.replace(str(folder), str(project)) for w in result.warnings]
-        return Returned(result, files, address)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _announce(key: str) -> str:
-    """Tell the build this task started; this worker's address."""
-    from distributed import get_worker
-
-    worker = get_worker()
-    worker.log_event(START_TOPIC, {"key": key})
-    return str(worker.address)
-
-
-def _execute(task: Task, folder: Path) -> ExecutionResult:
-    """The executor's own run of ``task``'s notebook in ``folder``."""
-    project = Path(task.cwd)
-    run = async_execute_notebook(
-        task.nb,
-        folder,
-        task.options,
-        exclude=[moved(p, project, folder) for p in task.exclude],
-        source_path=moved(task.source_path, project, folder) if task.source_path else None,
-        run_name=task.name,
-        source_suffixes=task.source_suffixes,
-    )
-    return asyncio.run(run)
 
 
 #: opens a client; returns it and what closes it (and any cluster started for it)
