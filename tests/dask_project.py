@@ -31,6 +31,15 @@ from sphinx_nbcache.engine import (
 from sphinx_nbcache.engine.dask_backend import DaskBackend, new_local_cluster
 
 SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+#: a cell printing the pid of the worker process running its kernel: the kernel's parent, or
+#: for a forked kernel the parent of the warm template it was forked from
+WORKER_PID = (
+    "import os\n"
+    "pid = os.getppid()\n"
+    "if b'forkserver' in open(f'/proc/{pid}/cmdline', 'rb').read():\n"
+    "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+    "print(pid)"
+)
 COUNT = "import os\nopen(os.environ['NBCACHE_TEST_LOG'], 'a').write('{name}\\n')"
 
 

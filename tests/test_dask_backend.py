@@ -8,11 +8,12 @@ its outcome says which worker ran it.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from dask_project import Project, dask_backend, local_cluster
+from dask_project import WORKER_PID, Project, dask_backend, local_cluster
 
 from sphinx_nbcache.engine import LocalBackend, Status
 
@@ -64,6 +65,22 @@ def test_a_dask_run_stores_what_a_local_run_stores(tmp_path: Path, client, share
     assert expected["reader.ipynb"]["outputs"][1] == [
         {"output_type": "stream", "name": "stdout", "text": "hello world\n"}
     ]
+
+
+def test_each_outcome_names_the_worker_that_ran_its_notebook(tmp_path: Path, client) -> None:
+    project = Project(tmp_path)
+    names = [f"nb{i}" for i in range(4)]
+    for name in names:
+        project.notebook(name, WORKER_PID)
+    told = project.run(dask_backend(client), *names)
+
+    pids = client.run(os.getpid)  # worker address -> its process
+    address_of = {pid: address for address, pid in pids.items()}
+    ran = {f.item.name: int(f.result.nb.cells[2].outputs[0]["text"]) for f in told}
+    assert {f.item.name: f.outcome.where for f in told} == {
+        name: address_of[pid] for name, pid in ran.items()
+    }
+    assert set(ran.values()) <= set(pids.values())
 
 
 def test_a_shipped_run_leaves_the_project_folder_as_it_was(tmp_path: Path, client) -> None:

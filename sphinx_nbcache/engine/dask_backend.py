@@ -233,9 +233,12 @@ class _Batch:
             returned: Returned = future.result()
             return returned
         if future.status == "cancelled":
+            # the client cancels every future at once when its scheduler's connection breaks
+            what = "was lost" if self.client.status != "running" else "was restarted"
             raise ClusterUnavailableError(
-                f"the Dask scheduler at {self.backend.where} cancelled {job.name} (it was "
-                "lost or restarted); no notebook was marked failed, the next run tries again"
+                f"the Dask scheduler at {self.backend.where} {what} while {job.name} ran; "
+                "no notebook was marked failed, the next run tries again (start the "
+                "scheduler again, or correct nbcache_executor)"
             )
         exc = future.exception()
         if isinstance(exc, KilledWorker):
