@@ -72,11 +72,13 @@ def execute_task(task: Task, parcel: Parcel | None = None) -> Returned:
     :raises TaskAbandoned: the task was cancelled (or its worker is closing) meanwhile.
     """
     from distributed import get_worker
+    from distributed.worker import thread_state
 
     worker = get_worker()
     worker.log_event(START_TOPIC, {"key": task.key})
     address = str(worker.address)
-    wanted = _still_wanted(worker, task.key)
+    # the key Dask runs this under (the build submits it as task.key; a caller may not)
+    wanted = _still_wanted(worker, getattr(thread_state, "key", task.key))
     if parcel is None:
         return Returned(_execute(task, Path(task.cwd), wanted), None, address)
     folder = unpack(parcel)
