@@ -12,6 +12,8 @@ Faults of the cluster are told apart from the notebooks' own:
 
 - the scheduler cannot be reached, or is lost while notebooks run: :class:`ClusterUnavailableError`
   is raised (naming the address), and no notebook is marked failed;
+- Ctrl-C (or any exception) in the build: its tasks are cancelled, and a task already running
+  stops its notebook on the worker (:mod:`.dask_task`); nothing is marked failed;
 - the worker running a notebook dies: the scheduler runs it once more elsewhere (on a cluster
   started here; a remote scheduler's ``distributed.scheduler.allowed-failures`` decides),
   then its result is a failure with ``ename`` :data:`WORKER_LOST`, the machine's fault;
