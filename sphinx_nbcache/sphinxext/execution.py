@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -123,10 +123,11 @@ def get_outdated(
     outdated = set()
     with _using_store(env):
         planner = _planner(app, env)
-        for docname in unchanged:
-            reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
-            if reason is not None:
-                outdated.add(docname)
+        with planner.store.db.snapshot():  # one read transaction for the whole check
+            for docname in unchanged:
+                reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
+                if reason is not None:
+                    outdated.add(docname)
     if outdated and state.table_docs:
         outdated |= state.table_docs & env.found_docs
     return sorted(outdated)
@@ -143,7 +144,8 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     since = time.time()
     with _using_store(env):
         planner = _planner(app, env)
-        plans = _plan_all(planner, env, docnames)
+        with store.db.snapshot() if docnames else nullcontext():
+            plans = _plan_all(planner, env, docnames)
         _log_shown_as_stored(plans)
         for plan in plans:
             for problem in plan.problems:
