@@ -225,6 +225,7 @@ class NotebookRun:
             except Exception as exc:
                 if self.kernel_started:
                     raise
+                _release(client)
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise KernelStartError(f"{exc} ({attempt} attempts)") from exc
                 # the kernel never started (on TCP, most often because another process took
@@ -354,6 +355,30 @@ def execute_notebook(
 ) -> ExecutionResult:
     """Synchronous :func:`async_execute_notebook` (runs its own event loop)."""
     return asyncio.run(async_execute_notebook(nb, cwd, options, **kwargs))
+
+
+def _release(client: NotebookClient) -> None:
+    """Close what a kernel that failed to start left open: its client's channels, its
+    manager's control socket and the zmq context the manager made, all with linger 0.
+
+    nbclient cleans up after most failed starts, but not all (a start that raised before its
+    client existed keeps the manager); a context left to the garbage collector is destroyed
+    whenever a collection runs, with the default linger, and once hung a worker there.
+    """
+    kc, km = getattr(client, "kc", None), getattr(client, "km", None)
+    try:
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            control = getattr(km, "_control_socket", None)
+            if control is not None and not control.closed:
+                control.close(linger=0)
+            # only a context the manager made: one passed in belongs to its owner
+            if getattr(km, "_created_context", False) and not km.context.closed:
+                km.context.destroy(linger=0)
+    except Exception:  # best effort: the start's own failure is what the result tells
+        pass
+    client.kc = client.km = None
 
 
 async def _ensure(value: Any) -> Any:
