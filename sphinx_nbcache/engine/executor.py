@@ -363,7 +363,7 @@ def execute_notebook(
 
 #: seconds an idle kernel has to exit after its shutdown request before SIGTERM (as long
 #: again before SIGKILL); one exits in about 0.1 s
-SHUTDOWN_WAIT = 1.0
+SHUTDOWN_WAIT = 2.5
 
 
 async def _stop_kernel(client: NotebookClient) -> None:
