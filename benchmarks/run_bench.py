@@ -18,7 +18,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BENCH = ROOT.parent / "shared" / "bench"
+# ../shared/bench from the main checkout; a worktree (/work/wt/NAME) finds it one level up
+BENCH = next(
+    (
+        b
+        for b in (ROOT.parent / "shared" / "bench", ROOT.parent.parent / "shared" / "bench")
+        if b.is_dir()
+    ),
+    ROOT.parent / "shared" / "bench",
+)
 
 # the same pins as the peers' venvs, so only the extension differs
 PINS = [

@@ -53,6 +53,8 @@ class Database:
         self._ready = False
         #: opened read-only, because the folder or the file cannot be written (see connect)
         self.read_only = False
+        #: inside :meth:`snapshot`'s read transaction
+        self._snapshot = False
 
     # -- connection ------------------------------------------------------------------------
     def connect(self) -> pw.SqliteDatabase:
@@ -92,6 +94,7 @@ class Database:
         if self._pid == os.getpid() and not self._db.is_closed():
             self._db.close()
         self._pid = None
+        self._snapshot = False
 
     @contextmanager
     def write(self) -> Iterator[pw.SqliteDatabase]:
@@ -102,8 +105,43 @@ class Database:
         db = self.connect()
         if self.read_only:
             raise CacheDatabaseError(f"{self.path}: cannot store anything; {READ_ONLY_HINT}")
-        with _translate(self.path), db.atomic():
+        if not self._snapshot:
+            with _translate(self.path), db.atomic():
+                yield db
+            return
+        # inside a snapshot: a read transaction cannot become a write one in WAL once another
+        # process has committed (SQLite answers BUSY at once), so end it (it changed nothing),
+        # write in an IMMEDIATE transaction of its own, and read on in a new snapshot
+        with _translate(self.path):
+            db.execute_sql("COMMIT")
+        try:
+            with _translate(self.path), db.atomic():
+                yield db
+        finally:
+            with _translate(self.path):
+                db.execute_sql("BEGIN DEFERRED")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[pw.SqliteDatabase]:
+        """One read transaction for many reads (a no-op build's checks), instead of one per
+        statement; nested snapshots join it, and a :meth:`write` inside ends it and starts
+        another (so a write never waits on, nor upgrades, a read lock).
+        """
+        db = self.connect()
+        if self._snapshot or db.in_transaction():
             yield db
+            return
+        with _translate(self.path):
+            db.execute_sql("BEGIN DEFERRED")
+        self._snapshot = True
+        try:
+            with _translate(self.path):
+                yield db
+        finally:
+            self._snapshot = False
+            if not db.is_closed():
+                with _translate(self.path):
+                    db.execute_sql("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[pw.SqliteDatabase]:
@@ -117,7 +155,10 @@ class Database:
         if self.read_only:
             self._check_schema_read_only()
             return
-        self._check_schema()
+        if not self._schema_current():
+            # created, migrated or refused in one IMMEDIATE transaction; a cache already at
+            # this version (every build but the first) needs no write lock to be opened
+            self._check_schema()
         # WAL only now: a foreign database we refused must not be converted. The mode is
         # persistent, so once set there is nothing to do; it cannot run inside a transaction.
         with _translate(self.path):
@@ -142,6 +183,23 @@ class Database:
                         f"{self.path}: database error (journal mode {mode}, not wal); {_BUSY}"
                     )
                 time.sleep(0.01)
+
+    def _schema_current(self) -> bool:
+        """Whether the database is ours, at this schema version, with every table and WAL:
+        read without a transaction, so that opening a ready cache writes nothing."""
+        m = self.models
+        with _translate(self.path):
+            tables = set(self._db.get_tables())
+            if "meta" not in tables:
+                return False
+            meta = {row.key: row.value for row in m.Meta.select()}
+            mode = self._db.execute_sql("PRAGMA journal_mode").fetchone()[0]
+        return (
+            meta.get("application") == APPLICATION
+            and meta.get("schema_version") == str(SCHEMA_VERSION)
+            and not {model._meta.table_name for model in m.all} - tables
+            and mode == "wal"
+        )
 
     def _check_schema_read_only(self) -> None:
         """The checks of :meth:`_check_schema`, with nothing created or migrated."""

@@ -225,6 +225,7 @@ class NotebookRun:
             except Exception as exc:
                 if self.kernel_started:
                     raise
+                _release(client)
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise KernelStartError(f"{exc} ({attempt} attempts)") from exc
                 # the kernel never started (on TCP, most often because another process took
@@ -246,7 +247,11 @@ class NotebookRun:
                 self.nb.metadata["language_info"] = reply["content"]["language_info"]
             if self.use_probe:
                 await _silent(client, probe.SETUP)
-            await self._run_cells(client)
+            try:
+                await self._run_cells(client)
+            finally:
+                if client.shutdown_kernel != "immediate":  # idle: it can stop on its own
+                    await _stop_kernel(client)
 
     async def _run_cells(self, client: NotebookClient) -> None:
         from nbclient.exceptions import CellExecutionError
@@ -354,6 +359,54 @@ def execute_notebook(
 ) -> ExecutionResult:
     """Synchronous :func:`async_execute_notebook` (runs its own event loop)."""
     return asyncio.run(async_execute_notebook(nb, cwd, options, **kwargs))
+
+
+#: seconds an idle kernel has to exit after its shutdown request before SIGTERM (as long
+#: again before SIGKILL); one exits in about 0.1 s
+SHUTDOWN_WAIT = 2.5
+
+
+async def _stop_kernel(client: NotebookClient) -> None:
+    """Stop an idle kernel with a shutdown request alone, and wait until it has exited.
+
+    jupyter_client's ``shutdown_kernel`` interrupts the kernel (SIGINT) just before the
+    request; when the interrupt lands while the kernel handles the request, about one
+    shutdown in two here, the kernel stays up until ``shutdown_wait_time / 2`` (2.5 s) has
+    passed and it is sent SIGTERM: 2.5 s on the critical path of every such notebook.
+    nbclient's clean-up then finds the kernel gone and only releases its resources.
+    """
+    km = client.km
+    if km is None:
+        return
+    try:
+        await _ensure(km.request_shutdown())
+        await _ensure(km.finish_shutdown(waittime=2 * SHUTDOWN_WAIT))
+    except Exception:  # nbclient's own shutdown follows, and kills it if need be
+        pass
+
+
+def _release(client: NotebookClient) -> None:
+    """Close what a kernel that failed to start left open: its client's channels, its
+    manager's control socket and the zmq context the manager made, all with linger 0.
+
+    nbclient cleans up after most failed starts, but not all (a start that raised before its
+    client existed keeps the manager); a context left to the garbage collector is destroyed
+    whenever a collection runs, with the default linger, and once hung a worker there.
+    """
+    kc, km = getattr(client, "kc", None), getattr(client, "km", None)
+    try:
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            control = getattr(km, "_control_socket", None)
+            if control is not None and not control.closed:
+                control.close(linger=0)
+            # only a context the manager made: one passed in belongs to its owner
+            if getattr(km, "_created_context", False) and not km.context.closed:
+                km.context.destroy(linger=0)
+    except Exception:  # best effort: the start's own failure is what the result tells
+        pass
+    client.kc = client.km = None
 
 
 async def _ensure(value: Any) -> Any:

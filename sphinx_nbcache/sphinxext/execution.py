@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -47,6 +47,7 @@ from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
 from .remote_cache import fetch_misses, push_results, remote_for
 from .settings import execution_options
 from .snapshot import nbcache_config
+from .sources import notebook_format
 from .state import close_stores, env_state, store_for
 
 logger = logging.getLogger(__name__)
@@ -92,11 +93,17 @@ def warm_up_kernels(app: Sphinx) -> None:
     """``builder-inited``: on a build from scratch, which will likely execute, start the warm
     process forked kernels come from now, so that its imports overlap Sphinx's start-up.
 
-    Not on an incremental build (a no-op must not pay for it): its first kernel starts the
-    template then. Never raises, never waits.
+    Not on an incremental build (a no-op must not pay for it): there ``env-get-outdated``
+    starts it once Sphinx reports a changed notebook. Never raises, never waits.
     """
+    if not app.env.all_docs:
+        _start_template(app)
+
+
+def _start_template(app: Sphinx) -> None:
+    """Start the warm template now (never waits), where kernels will be forked."""
     conf = nbcache_config(app)
-    if app.env.all_docs or conf.execution_mode == "off" or conf.kernel_start != "fork":
+    if conf.execution_mode == "off" or conf.kernel_start != "fork":
         return
     options = ExecutionOptions(env=conf.env, kernel_start=conf.kernel_start, preload=conf.preload)
     warm_up(conf.kernel, options)
@@ -115,6 +122,10 @@ def get_outdated(
     Their record vanished, a recorded or declared dependency changed content, or a package
     they imported changed version. Cheap: no notebook is read, stat-cached hashes only.
     """
+    if any(notebook_format(app.config, env.doc2path(d)) for d in (added | changed)):
+        # a new or edited notebook will likely execute: the template's start (importing
+        # IPython and ipykernel) overlaps Sphinx's reading and our planning
+        _start_template(app)
     state = env_state(env)
     data = state.data
     unchanged = [d for d in data if d in env.found_docs and d not in added and d not in changed]
@@ -123,10 +134,11 @@ def get_outdated(
     outdated = set()
     with _using_store(env):
         planner = _planner(app, env)
-        for docname in unchanged:
-            reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
-            if reason is not None:
-                outdated.add(docname)
+        with planner.store.db.snapshot():  # one read transaction for the whole check
+            for docname in unchanged:
+                reason = planner.needs_reading(data[docname], Path(env.doc2path(docname)))
+                if reason is not None:
+                    outdated.add(docname)
     if outdated and state.table_docs:
         outdated |= state.table_docs & env.found_docs
     return sorted(outdated)
@@ -143,7 +155,8 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
     since = time.time()
     with _using_store(env):
         planner = _planner(app, env)
-        plans = _plan_all(planner, env, docnames)
+        with store.db.snapshot() if docnames else nullcontext():
+            plans = _plan_all(planner, env, docnames)
         _log_shown_as_stored(plans)
         for plan in plans:
             for problem in plan.problems:
