@@ -113,8 +113,10 @@ def build(project: Path, spec: dict, env: dict[str, str], log: Path) -> tuple[fl
     return wall, _children_cpu() - cpu
 
 
-def pages(html: Path) -> dict[str, tuple[str, list[int]]]:
-    """Each notebook page: its body's text (volatile parts set aside), its images' sizes."""
+def pages(project: Path) -> dict[str, tuple[str, list[int]]]:
+    """Each notebook page: its body's text (volatile parts and the project's own folder set
+    aside), its images' sizes."""
+    html = project / "_build" / "html"
     found = {}
     for page in sorted((html / "notebooks").glob("*.html")):
         soup = BeautifulSoup(page.read_text(), "html.parser")
@@ -126,7 +128,7 @@ def pages(html: Path) -> dict[str, tuple[str, list[int]]]:
                 len(src) if src.startswith("data:") else (page.parent / src).stat().st_size
             )
             img["src"] = "<image>"
-        text = str(body)
+        text = str(body).replace(str(project), "<project>")
         for pattern, replacement in VOLATILE:
             text = pattern.sub(replacement, text)
         found[page.name] = (text, sizes)
@@ -135,9 +137,11 @@ def pages(html: Path) -> dict[str, tuple[str, list[int]]]:
 
 def compare(work: Path) -> list[str]:
     ours, theirs = (
-        pages(work / "nbcache" / "_build" / "html"),
-        pages(work / "preload" / "_build" / "html"),
+        pages(work / "nbcache"),
+        pages(work / "preload"),
     )
+    if not ours:
+        return ["no notebook pages to compare"]
     if ours.keys() != theirs.keys():
         return [f"pages differ: {sorted(ours.keys() ^ theirs.keys())}"]
     lines = []
@@ -184,7 +188,7 @@ def main() -> int:
             mutate += ["--mutate", "code", "--seed", str(100 + rep)]
             change = json.loads(subprocess.run(mutate, check=True, capture_output=True).stdout)
             figures = build(project, spec, spec["env"], args.work / f"{name}.edit.{rep}.log")
-            page = (project / "_build" / "html" / change["html"]).read_text()
+            page = (project / change["html"]).read_text()
             if change["expect"] not in page:
                 raise SystemExit(f"{name}: the edit is not in {change['html']}")
             times.setdefault((name, "edit"), []).append(figures)
