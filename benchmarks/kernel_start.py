@@ -2,7 +2,10 @@
 """How long until a kernel runs its first cell, forked from a warm template vs spawned?
 
 For each way of starting (``fork``: the ``nbcache-fork`` provisioner, the template warmed up
-before the first measurement; ``spawn``: jupyter_client's own start), interleaved, N times:
+before the first measurement; ``spawn``: jupyter_client's own start of the process; both with
+the engine's client, :class:`~sphinx_nbcache.engine.provisioner.QuickKernelClient`; and
+``jc``: jupyter_client's own start and client, whose ``wait_for_ready`` waits for iopub to be
+quiet for 0.2 s), interleaved, N times:
 
 - *ready*: from ``start_kernel`` to the ``execute_reply`` of an empty cell (the kernel's
   start, its handshake, and the client's channels);
@@ -43,8 +46,16 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _manager(mode: str) -> type:
+    if mode == "jc":
+        from jupyter_client.manager import AsyncKernelManager
+
+        return AsyncKernelManager
+    return kernel_manager_class(mode)
+
+
 async def one(mode: str, folder, attempt: int, cell: str) -> dict[str, float]:
-    km = kernel_manager_class(mode)(kernel_name="python3", config=transport(folder, attempt))
+    km = _manager(mode)(kernel_name="python3", config=transport(folder, attempt))
     cpu0, self0 = _children_cpu(), _self_cpu()
     start = time.perf_counter()
     await km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
@@ -67,7 +78,7 @@ async def one(mode: str, folder, attempt: int, cell: str) -> dict[str, float]:
 
 async def main(n: int) -> None:
     warm_up()  # as a build does when it starts: the template's imports are not a kernel's
-    results: dict[str, list[dict[str, float]]] = {"fork": [], "spawn": []}
+    results: dict[str, list[dict[str, float]]] = {"fork": [], "spawn": [], "jc": []}
     with kernel_folder() as folder:
         attempt = 0
         # a warm-up round of each, not counted (first imports of this process, disk caches)

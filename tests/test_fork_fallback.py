@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
 import pytest
 from forkutil import notebook, run, stdout
 
-from sphinx_nbcache.engine import provisioner
+from sphinx_nbcache.engine import forking, provisioner
 from sphinx_nbcache.engine.executor import execute_notebook
 from sphinx_nbcache.engine.options import ExecutionOptions
 
@@ -100,3 +101,32 @@ def test_spawn_starts_every_kernel_as_a_new_process(tmp_path: Path):
 def test_bad_options_are_refused_clearly(options: dict, message: str):
     with pytest.raises(ValueError, match=message):
         ExecutionOptions(**options)
+
+
+def test_a_template_that_dies_mid_build_leaves_kernels_to_start_normally(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """The template is killed between two notebooks: the next ones start normally, the
+    reason logged once, and no template is started again in this build."""
+    provisioner._said.clear()
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    forking.shutdown_templates()
+    try:
+        first = run(tmp_path, PARENT)
+        assert first.ok, first.error
+        (template,) = forking._templates.values()
+        assert json.loads(stdout(first)[0]) == template.pid != os.getpid()
+        os.kill(template.pid, signal.SIGKILL)
+        parents = []
+        for _ in range(2):
+            result = run(tmp_path, PARENT)
+            assert result.ok, result.error
+            parents.append(json.loads(stdout(result)[0]))
+        assert parents == [os.getpid(), os.getpid()]
+        assert list(forking._templates.values()) == [template]  # not started again
+        records = _fork_records(caplog)
+        assert len(records) == 1, records
+        assert "kernels start normally" in records[0]
+        assert "the template" in records[0]
+    finally:
+        forking.shutdown_templates()  # the next tests get a template of their own

@@ -140,8 +140,11 @@ class Template:
                 if sent < len(data):  # the file descriptors went with the first part
                     self._sock.sendall(data[sent:])
             except OSError as exc:
-                del self._pending[ident]
-                future.set_exception(TemplateError(f"the template is gone: {exc}"))
+                failed = f"the template is gone: {exc}"
+            else:
+                return future
+        # the template died before its reader saw it: one failure, so one reason told
+        self._fail(failed)
         return future
 
     # -- the reader thread ------------------------------------------------------------------

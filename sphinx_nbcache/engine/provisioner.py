@@ -21,8 +21,10 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
-from typing import Any
+from queue import Empty
+from typing import Any, cast
 
 import zmq
 import zmq.asyncio
@@ -209,8 +211,16 @@ class ForkSpecManager(KernelSpecManager):  # type: ignore[misc]
 RECONNECT_MS = 10
 
 
-class ForkingKernelClient(AsyncKernelClient):  # type: ignore[misc]
-    """nbclient's kernel client, retrying a connection to a kernel still starting sooner."""
+#: seconds to wait for a request's iopub messages before taking iopub as not connected yet
+IOPUB_WAIT = 0.2
+
+
+class QuickKernelClient(AsyncKernelClient):  # type: ignore[misc]
+    """nbclient's kernel client, quicker to see that a kernel is ready: it retries reaching a
+    kernel still starting sooner, and it knows the kernel is ready when the kernel's answer to
+    ``kernel_info`` has come on both shell and iopub, rather than after iopub has been quiet
+    for 0.2 s (jupyter_client's ``wait_for_ready``: 0.2 s of every kernel's start, most of a
+    forked one's)."""
 
     @default("context")
     def _quick_context(self) -> zmq.asyncio.Context:
@@ -219,12 +229,70 @@ class ForkingKernelClient(AsyncKernelClient):  # type: ignore[misc]
         context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
         return context
 
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Return once the kernel has answered a ``kernel_info`` request on shell and its
+        ``idle`` status for it has arrived on iopub (so iopub is connected, and every message
+        before it is read); send the request again until both have.
 
-class ForkingKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        :raises RuntimeError: the kernel died, or did not answer within ``timeout`` seconds
+            (jupyter_client's own errors).
+        """
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            msg_id = self.kernel_info()
+            reply = await self._shell_reply(msg_id, min(deadline, time.monotonic() + 1))
+            if reply is not None and await self._iopub_idle(msg_id):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _shell_reply(self, msg_id: str, until: float) -> dict[str, Any] | None:
+        """The reply to ``msg_id`` (replies to earlier requests skipped), ``None`` if none
+        came before ``until`` (monotonic)."""
+        while (left := until - time.monotonic()) > 0:
+            try:
+                msg = await self.shell_channel.get_msg(timeout=left)
+            except Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return cast("dict[str, Any]", msg)
+        return None
+
+    async def _iopub_idle(self, msg_id: str) -> bool:
+        """Whether iopub is connected: the ``idle`` status of request ``msg_id`` arrives (a
+        kernel publishes it after its reply, so at once, unless iopub is not connected yet: a
+        subscriber gets nothing published before it joined). A kernel that does not tell its
+        status counts as connected if any message arrives within the wait, as for
+        jupyter_client."""
+        until = time.monotonic() + IOPUB_WAIT
+        seen = False
+        while (left := until - time.monotonic()) > 0:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=left)
+            except Empty:
+                break
+            seen = True
+            if (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return True
+        return seen
+
+
+class QuickKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """nbclient's kernel manager for kernels started normally, with :class:`QuickKernelClient`."""
+
+    client_class = DottedObjectName("sphinx_nbcache.engine.provisioner.QuickKernelClient")
+    client_factory = Type(klass=QuickKernelClient, config=True)
+
+
+class ForkingKernelManager(QuickKernelManager):
     """nbclient's kernel manager, asking :class:`ForkSpecManager` for its kernelspecs."""
-
-    client_class = DottedObjectName("sphinx_nbcache.engine.provisioner.ForkingKernelClient")
-    client_factory = Type(klass=ForkingKernelClient, config=True)
 
     @default("kernel_spec_manager")
     def _fork_spec_manager(self) -> KernelSpecManager:
@@ -264,8 +332,9 @@ def warm_up(kernel_name: str = "python3", options: ExecutionOptions | None = Non
 
 
 def kernel_manager_class(kernel_start: str) -> type[AsyncKernelManager]:
-    """The kernel manager class for nbclient: forking ones for ``"fork"``."""
-    return ForkingKernelManager if kernel_start == "fork" else AsyncKernelManager
+    """The kernel manager class for nbclient: forking ones for ``"fork"``; both wait for a
+    kernel to be ready with :class:`QuickKernelClient`."""
+    return ForkingKernelManager if kernel_start == "fork" else QuickKernelManager
 
 
 def fork_config(preload: Sequence[str]) -> Config:
