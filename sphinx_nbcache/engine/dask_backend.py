@@ -94,7 +94,7 @@ class DaskBackend:
         self.where = where
         self.shared_filesystem = shared_filesystem
         self.ship_limit = ship_limit
-        #: set to the worker's address while ``on_result`` runs (the runner's ``where``)
+        #: what outcomes say when a result names no worker (each result carries its own)
         self.name = "dask"
 
     def run(
@@ -273,11 +273,8 @@ class _Batch:
                 result.artefacts = write_artefacts(artefacts, Path(tmp))
             elif self.in_place.get(Path(job.cwd).absolute(), 0) > 1:
                 _probed_only(result)
-            backend.name = address or backend.where
-            try:
-                self.on_result(job, result, self.done, self.total)
-            finally:
-                backend.name = "dask"
+            result.where = address or backend.where
+            self.on_result(job, result, self.done, self.total)
 
 
 def _probed_only(result: ExecutionResult) -> None:

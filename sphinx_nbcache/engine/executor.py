@@ -62,6 +62,8 @@ class ExecutionResult:
     started: float = 0.0
     #: what the caller should tell the user about this run (artefacts not recorded, say)
     warnings: list[str] = field(default_factory=list)
+    #: where it ran when not in this process (a Dask worker's address); empty: here
+    where: str = ""
 
     @property
     def ok(self) -> bool:

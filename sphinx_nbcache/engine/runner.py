@@ -207,7 +207,7 @@ class Runner:
             reason=item.reason,
             seconds=round(result.seconds, 3),
             key=item.key,
-            where=self.backend.name,
+            where=result.where or self.backend.name,
         )
         error = result.error
         try:

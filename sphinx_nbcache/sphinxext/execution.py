@@ -103,8 +103,8 @@ def warm_up_kernels(app: Sphinx) -> None:
 def _start_template(app: Sphinx) -> None:
     """Start the warm template now (never waits), where kernels will be forked."""
     conf = nbcache_config(app)
-    if conf.execution_mode == "off" or conf.kernel_start != "fork":
-        return
+    if conf.execution_mode == "off" or conf.kernel_start != "fork" or conf.executor != "local":
+        return  # kernels start elsewhere (Dask workers warm their own), or not forked
     options = ExecutionOptions(env=conf.env, kernel_start=conf.kernel_start, preload=conf.preload)
     warm_up(conf.kernel, options)
 
