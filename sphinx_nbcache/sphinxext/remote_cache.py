@@ -3,14 +3,17 @@
 Before executing, each notebook the local cache misses is looked up in the remote store; a
 bundle found there is checked (hashes, paths: :mod:`sphinx_nbcache.engine.bundle`), imported
 into the local cache and used as a local record would be, once its recorded dependencies
-match the local files. After execution, each result stored locally is uploaded (mode
-``read-write``). A remote that fails is one warning naming its URL (never its credentials),
-and the build goes on with the local cache alone.
+match the local files. Each result the build executes and stores locally is uploaded
+(mode ``read-write``) in the background as soon as it is stored (:class:`BackgroundUploads`),
+while the other notebooks run and the pages are written; ``build-finished`` waits for the
+uploads (a bounded time). A remote that fails is one warning naming its URL (never its
+credentials), and the build goes on with the local cache alone.
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable
 
 from sphinx.application import Sphinx
@@ -25,6 +28,8 @@ from sphinx_nbcache.engine import (
     Status,
 )
 
+from sphinx_nbcache.engine.uploads import DEFAULT_FINISH_TIMEOUT, BackgroundUploads
+
 from .plan import Plan, Planner
 from .snapshot import nbcache_config
 
@@ -33,6 +38,9 @@ logger = logging.getLogger(__name__)
 #: override ``nbcache_remote`` / ``nbcache_remote_mode`` (CI: read-only on forks' pull requests)
 REMOTE_VARIABLE = "NBCACHE_REMOTE"
 MODE_VARIABLE = "NBCACHE_REMOTE_MODE"
+
+#: each build's uploads, from the first notebook stored to ``build-finished``
+_UPLOADS: weakref.WeakKeyDictionary[Sphinx, BackgroundUploads] = weakref.WeakKeyDictionary()
 
 
 def remote_for(app: Sphinx) -> RemoteStore | None:
@@ -86,15 +94,29 @@ def fetch_misses(
     return True
 
 
-def push_results(remote: RemoteStore, store: NotebookCache, entries: Iterable[CacheEntry]) -> int:
-    """Upload the records this build stored (mode ``read-write``); return how many went."""
-    pushed = 0
-    for entry in entries:
-        try:
-            pushed += remote.push(store, entry)
-        except RemoteError as exc:
-            _warn(exc)
-            return pushed
-        except BundleError as exc:
-            logger.warning("%s; not uploaded", exc, type="nbcache", subtype="remote")
-    return pushed
+def start_uploads(
+    app: Sphinx, remote: RemoteStore | None, store: NotebookCache
+) -> BackgroundUploads | None:
+    """This build's background uploads to ``remote`` (``None`` unless mode ``read-write``);
+    :func:`finish_uploads` waits for them."""
+    if remote is None or remote.mode != "read-write":
+        return None
+    finish_uploads(app)  # a build before this one on the same app left none running
+    uploads = _UPLOADS[app] = BackgroundUploads(remote, store)
+    return uploads
+
+
+def finish_uploads(app: Sphinx, timeout: float = DEFAULT_FINISH_TIMEOUT) -> None:
+    """``build-finished``: wait for this build's uploads; each problem is one warning."""
+    uploads = _UPLOADS.pop(app, None)
+    if uploads is None:
+        return
+    for problem in uploads.finish(timeout):
+        logger.warning("%s", problem, type="nbcache", subtype="remote")
+    if uploads.pushed:
+        logger.info(
+            "nbcache: uploaded %d record%s to %s",
+            uploads.pushed,
+            "s" if uploads.pushed > 1 else "",
+            uploads.remote.public_url,
+        )
