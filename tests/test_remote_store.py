@@ -4,24 +4,14 @@ server that goes away, and the ``nbcache remote`` commands."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
-from remoteutil import add_record, record_view, rewrite_bundle
+from remoteutil import SECRET, add_record, free_port, record_view, rewrite_bundle
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.bundle import BundleError
 from sphinx_nbcache.engine.remote import RemoteError, RemoteStore, public_url
-
-#: moto accepts any credentials; these let the tests check that none is ever shown
-SECRET = "s3cr3t-never-shown"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class S3Server:

@@ -93,9 +93,7 @@ class BackgroundUploads:
                     self._problems.append(f"{exc}; not uploaded")
             except Exception as exc:  # a thread must not die silently with work queued
                 with self._done:
-                    self._problems.append(
-                        f"{self.remote.fail('uploading', exc, entry.hashkey)}"
-                    )
+                    self._problems.append(f"{self.remote.fail('uploading', exc, entry.hashkey)}")
             finally:
                 with self._done:
                     self._pending -= 1

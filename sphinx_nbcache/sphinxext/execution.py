@@ -40,7 +40,6 @@ from sphinx_nbcache.engine import (
     sweep_kernel_folders,
     warm_up,
 )
-
 from sphinx_nbcache.engine.uploads import BackgroundUploads
 
 from .doc_outcome import DocOutcome

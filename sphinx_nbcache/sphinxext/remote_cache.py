@@ -21,13 +21,11 @@ from sphinx.util import logging
 
 from sphinx_nbcache.engine import (
     BundleError,
-    CacheEntry,
     NotebookCache,
     RemoteError,
     RemoteStore,
     Status,
 )
-
 from sphinx_nbcache.engine.uploads import DEFAULT_FINISH_TIMEOUT, BackgroundUploads
 
 from .plan import Plan, Planner
