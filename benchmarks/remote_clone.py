@@ -36,10 +36,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 #: the shared corpus generator, beside the main checkout (or beside a worktree's parent)
-CORPUS = next(
-    (p for p in (HERE.parents[1] / "shared", HERE.parents[2] / "shared") if p.is_dir()),
-    HERE.parents[1] / "shared",
-) / "bench" / "make_corpus.py"
+CORPUS = (
+    next(
+        (p for p in (HERE.parents[1] / "shared", HERE.parents[2] / "shared") if p.is_dir()),
+        HERE.parents[1] / "shared",
+    )
+    / "bench"
+    / "make_corpus.py"
+)
 BUCKET = "bench"
 #: conf.py lines appended to the corpus's: the remote's options from the environment (the
 #: URL comes from $NBCACHE_REMOTE, which the build reads itself)
