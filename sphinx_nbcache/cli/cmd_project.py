@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from sphinx_nbcache.engine import Status
+from sphinx_nbcache.engine import RemoteStore, Status
 
 from . import options
 from .project import load_project
@@ -47,10 +47,8 @@ def _row(plan: Any) -> dict[str, Any]:
     ``where``: where the record serving it came from (``local``, or the remote cache's URL
     without credentials, or an archive), empty when no record serves it.
     """
-    from sphinx_nbcache.engine.remote import record_where
-
     outcome = plan.outcome().outcome
-    where = record_where(plan.entry) if plan.entry is not None else ""
+    where = RemoteStore.where_of(plan.entry) if plan.entry is not None else ""
     return {
         "docname": outcome.name,
         "source": outcome.source,
@@ -67,11 +65,9 @@ def _row(plan: Any) -> dict[str, Any]:
 
 def _from(plan: Any, where: str) -> str:
     """How the text table says where a record came from (nothing for this machine's runs)."""
-    from sphinx_nbcache.engine.bundle import ORIGIN
-
     if plan.entry is None or not where or where == "local":
         return ""
-    if ORIGIN not in plan.entry.data:
+    if RemoteStore.origin_of(plan.entry) is None:
         return f", ran on {where}"
     return f", from remote cache {where}" if "://" in where else f", imported from {where}"
 

@@ -22,7 +22,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .bundle import (
@@ -38,6 +38,9 @@ from .bundle import (
 from .errors import NbCacheError
 from .records import CacheEntry
 from .store import NotebookCache
+
+if TYPE_CHECKING:
+    from .uploads import BackgroundUploads
 
 MODES = ("read-write", "read", "off")
 DEFAULT_TIMEOUT = 10.0
@@ -62,15 +65,24 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def record_where(entry: CacheEntry) -> str:
-    """Where a record's result came from, fit for the report and ``nbcache status``: the
-    remote (its URL without credentials) or archive it was fetched or imported from, else
-    where it ran (``"local"``, or what the executor stored)."""
+def record_origin(entry: CacheEntry) -> str | None:
+    """The remote (its URL without credentials) or archive a record was fetched or imported
+    from, or ``None`` for a record made in this cache."""
     origin = entry.data.get(ORIGIN)
     if isinstance(origin, Mapping) and isinstance(origin.get("from"), str) and origin["from"]:
         source = origin["from"]
         # a URL loses its credentials; a file path (an archive) stays as it is
         return public_url(source) if "://" in source else source
+    return None
+
+
+def record_where(entry: CacheEntry) -> str:
+    """Where a record's result came from, fit for the report and ``nbcache status``: the
+    remote or archive it was fetched or imported from (:func:`record_origin`), else where it
+    ran (``"local"``, or what the executor stored)."""
+    origin = record_origin(entry)
+    if origin is not None:
+        return origin
     where = entry.data.get("where")
     return public_url(where) if isinstance(where, str) and where else "local"
 
@@ -122,6 +134,17 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.public_url!r}, mode={self.mode!r})"
+
+    #: (for the front ends, which use the engine through its package only)
+    where_of = staticmethod(record_where)
+    origin_of = staticmethod(record_origin)
+
+    def background_uploads(self, cache: NotebookCache) -> BackgroundUploads:
+        """Uploads of ``cache``'s records to this store, in the background (see
+        :mod:`.uploads`)."""
+        from .uploads import BackgroundUploads
+
+        return BackgroundUploads(self, cache)
 
     # -- the file system ---------------------------------------------------------------------
     @property

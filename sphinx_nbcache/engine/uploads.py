@@ -99,12 +99,13 @@ class BackgroundUploads:
                     self._pending -= 1
                     self._done.notify_all()
 
-    def finish(self, timeout: float = DEFAULT_FINISH_TIMEOUT) -> list[str]:
+    def finish(self, timeout: float | None = None) -> list[str]:
         """Wait up to ``timeout`` seconds for the uploads; stop the threads.
 
         :returns: the problems, one line each (empty when every upload went, or none began).
         """
         self._finished = True
+        timeout = DEFAULT_FINISH_TIMEOUT if timeout is None else timeout
         deadline = time.monotonic() + timeout
         with self._done:
             self._done.wait_for(lambda: self._pending == 0, max(0.0, deadline - time.monotonic()))

@@ -40,12 +40,11 @@ from sphinx_nbcache.engine import (
     sweep_kernel_folders,
     warm_up,
 )
-from sphinx_nbcache.engine.uploads import BackgroundUploads
 
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
-from .remote_cache import fetch_misses, remote_for, start_uploads
+from .remote_cache import Uploads, fetch_misses, remote_for, start_uploads
 from .settings import execution_options
 from .snapshot import nbcache_config
 from .state import close_stores, env_state, store_for
@@ -277,7 +276,7 @@ def _execute(
     todo: list[Plan],
     outcomes: dict[str, DocOutcome],
     since: float,
-    uploads: BackgroundUploads | None = None,
+    uploads: Uploads | None = None,
 ) -> None:
     """Execute ``todo`` through the engine's runner, recording each notebook's outcome
     (and handing each stored result to ``uploads``)."""

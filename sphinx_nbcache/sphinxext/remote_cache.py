@@ -15,18 +15,19 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Iterable
+from typing import Protocol
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from sphinx_nbcache.engine import (
     BundleError,
+    CacheEntry,
     NotebookCache,
     RemoteError,
     RemoteStore,
     Status,
 )
-from sphinx_nbcache.engine.uploads import DEFAULT_FINISH_TIMEOUT, BackgroundUploads
 
 from .plan import Plan, Planner
 from .snapshot import nbcache_config
@@ -37,8 +38,20 @@ logger = logging.getLogger(__name__)
 REMOTE_VARIABLE = "NBCACHE_REMOTE"
 MODE_VARIABLE = "NBCACHE_REMOTE_MODE"
 
+
+class Uploads(Protocol):
+    """What the build uses of the engine's ``BackgroundUploads``."""
+
+    remote: RemoteStore
+    pushed: int
+
+    def add(self, entry: CacheEntry) -> None: ...
+
+    def finish(self, timeout: float | None = None) -> list[str]: ...
+
+
 #: each build's uploads, from the first notebook stored to ``build-finished``
-_UPLOADS: weakref.WeakKeyDictionary[Sphinx, BackgroundUploads] = weakref.WeakKeyDictionary()
+_UPLOADS: weakref.WeakKeyDictionary[Sphinx, Uploads] = weakref.WeakKeyDictionary()
 
 
 def remote_for(app: Sphinx) -> RemoteStore | None:
@@ -92,19 +105,17 @@ def fetch_misses(
     return True
 
 
-def start_uploads(
-    app: Sphinx, remote: RemoteStore | None, store: NotebookCache
-) -> BackgroundUploads | None:
+def start_uploads(app: Sphinx, remote: RemoteStore | None, store: NotebookCache) -> Uploads | None:
     """This build's background uploads to ``remote`` (``None`` unless mode ``read-write``);
     :func:`finish_uploads` waits for them."""
     if remote is None or remote.mode != "read-write":
         return None
     finish_uploads(app)  # a build before this one on the same app left none running
-    uploads = _UPLOADS[app] = BackgroundUploads(remote, store)
+    uploads = _UPLOADS[app] = remote.background_uploads(store)
     return uploads
 
 
-def finish_uploads(app: Sphinx, timeout: float = DEFAULT_FINISH_TIMEOUT) -> None:
+def finish_uploads(app: Sphinx, timeout: float | None = None) -> None:
     """``build-finished``: wait for this build's uploads; each problem is one warning."""
     uploads = _UPLOADS.pop(app, None)
     if uploads is None:
