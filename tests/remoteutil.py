@@ -3,10 +3,15 @@ of bundles, archives and remotes: no kernel is needed to make them."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
+import socket
+import subprocess
+import sys
 import tarfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -72,3 +77,55 @@ def rewrite_bundle(data: bytes, change) -> bytes:
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
     return gzip.compress(raw.getvalue())
+
+
+#: moto accepts any credentials; these let the tests check that none is ever shown
+SECRET = "s3cr3t-never-shown"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class S3Process:
+    """moto's S3 API server in a process of its own on a free localhost port, with one
+    bucket: a server that can die for real (``kill``), as a remote does in the middle of a
+    build."""
+
+    def __init__(self, bucket: str = "nbcache-team") -> None:
+        from sphinx_nbcache.engine import RemoteStore
+
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.options = {
+            "key": "testing",
+            "secret": SECRET,
+            "endpoint_url": self.endpoint,
+            "client_kwargs": {"region_name": "eu-west-1"},
+        }
+        self.bucket = bucket
+        self._wait_listening()
+        RemoteStore(f"s3://{bucket}", self.options).fs.mkdir(bucket)
+
+    def _wait_listening(self, bound: float = 60.0) -> None:
+        deadline = time.monotonic() + bound  # a bound on start-up, not a measure of it
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto's server exited with {self.process.returncode}")
+            with socket.socket() as sock, contextlib.suppress(OSError):
+                sock.connect(("127.0.0.1", self.port))
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"moto's server is not listening on port {self.port}")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()

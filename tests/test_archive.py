@@ -76,14 +76,16 @@ def test_a_copy_imported_later_is_no_newer_than_its_execution(
     tmp_path: Path, cache_a: NotebookCache, cache_b: NotebookCache, nbcache
 ) -> None:
     """X executes, A executes later, B imports X's copy later still: B's copy of the
-    record is X's execution, older than A's, and importing it into A keeps A's."""
+    record is X's execution, older than A's (it keeps X's time as its own), and importing
+    it into A keeps A's."""
     with NotebookCache(tmp_path / "x" / ".nbcache") as cache_x:
         first = add_record(cache_x, tmp_path / "x-src", "one", "x = 1")
         nbcache("-p", cache_x.path, "export", tmp_path / "x.tar")
     mine = add_record(cache_a, tmp_path, "one", "x = 1")
     nbcache("-p", cache_b.path, "import", tmp_path / "x.tar")
     (copy,) = cache_b.list_records()
-    assert copy.created > mine.created > first.created
+    assert copy.created == first.created < mine.created
+    assert copy.accessed > mine.created  # it was imported last: the last one evicted
     nbcache("-p", cache_b.path, "export", tmp_path / "b.tar")
     result = nbcache("-p", cache_a.path, "import", tmp_path / "b.tar")
     assert "Imported 0 records" in result.output

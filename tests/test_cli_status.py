@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from buildutil import build, copy_project, write_later
@@ -107,3 +108,43 @@ def test_status_outside_a_project(nbcache, tmp_path):
     result = nbcache("status", tmp_path)
     assert result.exit_code == 1
     assert "no conf.py here" in result.stderr
+
+
+def test_status_and_report_say_which_store_each_result_came_from_without_credentials(
+    make_app, nbcache, rootdir, tmp_path, monkeypatch
+):
+    first = copy_project(rootdir, "build-basic", tmp_path / "a", monkeypatch)
+    second = tmp_path / "b" / "src"
+    shutil.copytree(first.src, second)
+    remote = (tmp_path / "remote").as_uri()
+    build(make_app, first.src, confoverrides={"nbcache_remote": remote})
+    build(make_app, second, confoverrides={"nbcache_remote": remote})
+    assert sorted(first.executed()) == ["alpha", "beta", "gamma"]  # A's runs only
+
+    _, rows = _status(nbcache, first.src)
+    assert {r["where"] for r in rows.values()} == {"local"}
+    assert "from remote cache" not in nbcache("status", first.src).stdout
+    _, rows = _status(nbcache, second)
+    assert {(r["status"], r["where"]) for r in rows.values()} == {("up-to-date", remote)}
+    assert f"from remote cache {remote}" in nbcache("status", second).stdout
+
+    # a remote whose URL carried credentials (user:password@, a query token)
+    secret, token = "s3cr3t-in-the-url", "t0ken-in-the-query"
+    cache = NotebookCache(second / ".nbcache")
+    for entry in cache.list_records():
+        origin = dict(entry.data["origin"], **{
+            "from": f"s3://AKIAEXAMPLE:{secret}@team-bucket/docs?X-Amz-Security-Token={token}"
+        })  # fmt: skip
+        cache.models.CacheRecord.update(data=json.dumps({**entry.data, "origin": origin})).where(
+            cache.models.CacheRecord.id == entry.id
+        ).execute()
+    cache.close()
+    text = nbcache("status", second).stdout
+    listed = nbcache("status", second, "--json").stdout
+    assert "from remote cache s3://team-bucket/docs" in text
+    assert {r["where"] for r in json.loads(listed)} == {"s3://team-bucket/docs"}
+    build(make_app, second)  # nothing read again: the report renders each row's store
+    report = (second / "_build/html/nbcache-report.json").read_text()
+    assert {r["where"] for r in json.loads(report)["notebooks"]} == {"s3://team-bucket/docs"}
+    for shown in (text, listed, report):
+        assert secret not in shown and token not in shown and "AKIAEXAMPLE" not in shown

@@ -8,20 +8,18 @@ import socket
 from pathlib import Path
 
 import pytest
-from remoteutil import add_record, record_view, rewrite_bundle
+from remoteutil import SECRET, add_record, free_port, record_view, rewrite_bundle
 
 from sphinx_nbcache.engine import NotebookCache
-from sphinx_nbcache.engine.bundle import BundleError
-from sphinx_nbcache.engine.remote import RemoteError, RemoteStore, public_url
-
-#: moto accepts any credentials; these let the tests check that none is ever shown
-SECRET = "s3cr3t-never-shown"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from sphinx_nbcache.engine.bundle import (
+    BundleError,
+    bundle_bytes,
+    bundle_from_entry,
+    import_bundle,
+    read_bundle,
+)
+from sphinx_nbcache.engine.remote import RemoteError, RemoteStore, public_url, record_where
+from sphinx_nbcache.engine.uploads import BackgroundUploads
 
 
 class S3Server:
@@ -221,6 +219,77 @@ def test_an_unreachable_remote_is_a_remote_error(tmp_path: Path, cache_b: Notebo
     )
     with pytest.raises(RemoteError, match=r"remote cache s3://bucket/x: downloading"):
         store.fetch(cache_b, "0" * 64)
+
+
+def test_background_uploads_push_everything_and_count_it(
+    tmp_path: Path, remote, cache_a: NotebookCache
+) -> None:
+    url, opts = remote
+    entries = [add_record(cache_a, tmp_path, f"nb{i}", f"x = {i}") for i in range(4)]
+    uploads = BackgroundUploads(RemoteStore(url, opts), cache_a)
+    for entry in entries:
+        uploads.add(entry)
+    assert uploads.finish() == []
+    assert uploads.pushed == 4
+    assert RemoteStore(url, opts).list() == sorted(e.hashkey for e in entries)
+    read_only = BackgroundUploads(RemoteStore(url, opts, "read"), cache_a)
+    read_only.add(add_record(cache_a, tmp_path, "late", "z = 0"))
+    assert read_only.finish() == [] and read_only.pushed == 0
+    assert len(RemoteStore(url, opts).list()) == 4
+
+
+def test_background_uploads_to_a_dead_remote_are_one_problem(
+    tmp_path: Path, cache_a: NotebookCache
+) -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    store = RemoteStore(
+        "s3://bucket/dead", {"endpoint_url": endpoint, "key": "k", "secret": SECRET}, timeout=1
+    )
+    uploads = BackgroundUploads(store, cache_a)
+    for i in range(3):
+        uploads.add(add_record(cache_a, tmp_path, f"nb{i}", f"x = {i}"))
+    (problem,) = uploads.finish()
+    assert problem.startswith("remote cache s3://bucket/dead: uploading ")
+    assert SECRET not in problem and uploads.pushed == 0
+
+
+def test_background_uploads_that_cannot_finish_are_abandoned_with_one_problem(
+    tmp_path: Path, cache_a: NotebookCache
+) -> None:
+    """A server that accepts connections and never answers: ``finish`` does not wait for it
+    longer than it was told, and says what was left."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        store = RemoteStore(
+            "s3://bucket/slow",
+            {"endpoint_url": endpoint, "key": "k", "secret": SECRET},
+            timeout=600,
+        )
+        uploads = BackgroundUploads(store, cache_a, workers=1)
+        uploads.add(add_record(cache_a, tmp_path, "one", "x = 1"))
+        uploads.add(add_record(cache_a, tmp_path, "two", "y = 2"))
+        problems = uploads.finish(timeout=0.5)
+    assert problems == [
+        "remote cache s3://bucket/slow: 2 uploads did not finish within 0.5 s and were "
+        "abandoned (the local cache has them: `nbcache remote push` uploads them)"
+    ]
+    assert uploads.pushed == 0
+
+
+def test_record_where_names_the_store_without_credentials(
+    tmp_path: Path, cache_a: NotebookCache
+) -> None:
+    local = add_record(cache_a, tmp_path, "one", "x = 1")
+    assert record_where(local) == "local"
+    bundle = read_bundle(bundle_bytes(bundle_from_entry(cache_a, local)), "t")
+    with NotebookCache(tmp_path / "c" / ".nbcache") as other:
+        source = "s3://AKIAEXAMPLE:" + SECRET + "@team-bucket/docs?X-Amz-Security-Token=tok3n"
+        fetched, imported = import_bundle(other, bundle, source)
+        assert imported and record_where(fetched) == "s3://team-bucket/docs"
+        assert fetched.created == local.created  # when it ran, not when it was fetched
+        assert fetched.accessed > local.created
 
 
 def test_public_url_strips_credentials() -> None:

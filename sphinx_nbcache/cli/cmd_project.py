@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from sphinx_nbcache.engine import Status
+from sphinx_nbcache.engine import RemoteStore, Status
 
 from . import options
 from .project import load_project
@@ -42,8 +42,13 @@ confdir_option = click.option(
 
 
 def _row(plan: Any) -> dict[str, Any]:
-    """A notebook's row, rendered from its outcome as planned (the build's, before it runs)."""
+    """A notebook's row, rendered from its outcome as planned (the build's, before it runs).
+
+    ``where``: where the record serving it came from (``local``, or the remote cache's URL
+    without credentials, or an archive), empty when no record serves it.
+    """
     outcome = plan.outcome().outcome
+    where = RemoteStore.where_of(plan.entry) if plan.entry is not None else ""
     return {
         "docname": outcome.name,
         "source": outcome.source,
@@ -53,7 +58,18 @@ def _row(plan: Any) -> dict[str, Any]:
         "executed": options.when(plan.entry.created) if plan.entry is not None else None,
         "seconds": outcome.seconds,
         "error": outcome.error,
+        "where": where,
+        "from": _from(plan, where),
     }
+
+
+def _from(plan: Any, where: str) -> str:
+    """How the text table says where a record came from (nothing for this machine's runs)."""
+    if plan.entry is None or not where or where == "local":
+        return ""
+    if RemoteStore.origin_of(plan.entry) is None:
+        return f", ran on {where}"
+    return f", from remote cache {where}" if "://" in where else f", imported from {where}"
 
 
 @click.command("status")
@@ -73,14 +89,17 @@ def status(sourcedir: Path, confdir: Path | None, as_json: bool, check: bool) ->
             if plan is not None:
                 rows.append(_row(plan))
     if as_json:
-        options.echo_json(rows)
+        options.echo_json([{k: v for k, v in row.items() if k != "from"} for row in rows])
     elif not rows:
         click.echo("No notebooks in this project.")
     else:
         table = []
         for row in rows:
             if row["status"] == "up-to-date":
-                detail = f"#{row['record_id']}, {row['executed']}, {row['seconds'] or 0:.1f} s"
+                detail = (
+                    f"#{row['record_id']}, {row['executed']}, {row['seconds'] or 0:.1f} s"
+                    + row.pop("from")
+                )
             elif row["status"] == "failed":
                 detail = f"{row['error']} ({row['reason']})"
             else:

@@ -259,9 +259,10 @@ def import_bundle(
 ) -> tuple[CacheEntry, bool]:
     """Store a checked bundle in ``cache``, unless it holds a record executed as late.
 
-    The stored record's ``data`` gets ``origin``: ``{"from": source, "created": when it was
-    executed}`` (the store stamps the record with the time of the import), which the
-    comparison of later imports, the report and ``nbcache status`` read.
+    The stored record keeps the time it was executed as its ``created`` time, and its
+    ``data`` gets ``origin``: ``{"from": source, "created": when it was executed}``, which
+    the report and ``nbcache status`` read (``where``), as do the comparisons of later
+    imports with records stored before ``created`` was kept.
 
     :param source: where the bundle came from (an archive, a remote's public URL).
     :returns: ``(entry, imported)``: the record now in the cache for the bundle's key, and
@@ -291,6 +292,7 @@ def import_bundle(
             data={**(record.get("data") or {}), ORIGIN: {"from": source, "created": created}},
             dependencies=record.get("dependencies") or {},
             validate=False,  # its hashes are checked; it was validated where it was stored
+            created=created or None,
         )
     return entry, True
 

@@ -18,14 +18,16 @@ seconds, not minutes.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .bundle import (
     MAX_BUNDLE_BYTES,
+    ORIGIN,
     SUFFIX,
     BundleError,
     bundle_bytes,
@@ -37,6 +39,9 @@ from .errors import NbCacheError
 from .records import CacheEntry
 from .store import NotebookCache
 
+if TYPE_CHECKING:
+    from .uploads import BackgroundUploads
+
 MODES = ("read-write", "read", "off")
 DEFAULT_TIMEOUT = 10.0
 #: protocols whose single put is atomic; the others get a temporary name and a move
@@ -46,7 +51,7 @@ _KEY = re.compile(r"[0-9a-f]{64}")
 _USERINFO = re.compile(r"([A-Za-z][\w+.-]*://)?[^\s/@'\"]*:[^\s/@'\"]*@")
 _SECRET_NAMES = ("secret", "token", "password", "passwd", "key", "credential", "sas")
 
-__all__ = ["MODES", "BundleError", "RemoteError", "RemoteStore", "public_url"]
+__all__ = ["MODES", "BundleError", "RemoteError", "RemoteStore", "public_url", "record_where"]
 
 
 class RemoteError(NbCacheError):
@@ -58,6 +63,28 @@ def public_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def record_origin(entry: CacheEntry) -> str | None:
+    """The remote (its URL without credentials) or archive a record was fetched or imported
+    from, or ``None`` for a record made in this cache."""
+    origin = entry.data.get(ORIGIN)
+    if isinstance(origin, Mapping) and isinstance(origin.get("from"), str) and origin["from"]:
+        source = origin["from"]
+        # a URL loses its credentials; a file path (an archive) stays as it is
+        return public_url(source) if "://" in source else source
+    return None
+
+
+def record_where(entry: CacheEntry) -> str:
+    """Where a record's result came from, fit for the report and ``nbcache status``: the
+    remote or archive it was fetched or imported from (:func:`record_origin`), else where it
+    ran (``"local"``, or what the executor stored)."""
+    origin = record_origin(entry)
+    if origin is not None:
+        return origin
+    where = entry.data.get("where")
+    return public_url(where) if isinstance(where, str) and where else "local"
 
 
 def _secrets(options: Mapping[str, Any]) -> list[str]:
@@ -103,28 +130,44 @@ class RemoteStore:
         self.max_bytes = max_bytes
         self._fs: Any = None
         self._root = ""
+        self._opening = threading.Lock()  # background uploads share the file system
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.public_url!r}, mode={self.mode!r})"
+
+    #: (for the front ends, which use the engine through its package only)
+    where_of = staticmethod(record_where)
+    origin_of = staticmethod(record_origin)
+
+    def background_uploads(self, cache: NotebookCache) -> BackgroundUploads:
+        """Uploads of ``cache``'s records to this store, in the background (see
+        :mod:`.uploads`)."""
+        from .uploads import BackgroundUploads
+
+        return BackgroundUploads(self, cache)
 
     # -- the file system ---------------------------------------------------------------------
     @property
     def fs(self) -> Any:
         """The fsspec file system (created on first use)."""
-        if self._fs is None:
-            try:
-                import fsspec
-            except ImportError:
-                raise RemoteError(
-                    f"remote cache {self.public_url}: needs fsspec; "
-                    "pip install 'sphinx-nbcache[remote]' (or [s3] for S3)"
-                ) from None
-            with self._errors("opening"):
-                fs, root = fsspec.core.url_to_fs(self.url, **self._fs_options())
-            if hasattr(fs, "retries"):
-                fs.retries = 2  # s3fs retries five times with back-off by default
-            self._fs, self._root = fs, root.rstrip("/")
+        with self._opening:
+            if self._fs is None:
+                self._fs, self._root = self._open()
         return self._fs
+
+    def _open(self) -> tuple[Any, str]:
+        try:
+            import fsspec
+        except ImportError:
+            raise RemoteError(
+                f"remote cache {self.public_url}: needs fsspec; "
+                "pip install 'sphinx-nbcache[remote]' (or [s3] for S3)"
+            ) from None
+        with self._errors("opening"):
+            fs, root = fsspec.core.url_to_fs(self.url, **self._fs_options())
+        if hasattr(fs, "retries"):
+            fs.retries = 2  # s3fs retries five times with back-off by default
+        return fs, str(root).rstrip("/")
 
     def _fs_options(self) -> dict[str, Any]:
         options = {"skip_instance_cache": True, **self.options}

@@ -109,6 +109,7 @@ class NotebookCache(CacheFolder):
         data: Mapping[str, Any] | None = None,
         dependencies: Mapping[str, Any] | None = None,
         validate: bool = True,
+        created: float | None = None,
     ) -> CacheEntry:
         """Store an executed notebook (replacing a record with the same key).
 
@@ -119,6 +120,8 @@ class NotebookCache(CacheFolder):
         :param data: execution data (seconds, per-cell timing, kernel, versions...).
         :param dependencies: what the run read (files with hashes, packages).
         :param validate: check that execution counts go up from 1.
+        :param created: when it was executed, if not now (a record imported or fetched
+            keeps its original time; it is still marked as accessed now).
         :raises ValidationError: when ``validate`` and the counts are out of order.
         :raises ArtefactError: an artefact name leaves its folder, or its file is unreadable.
         """
@@ -135,9 +138,13 @@ class NotebookCache(CacheFolder):
         }
         folder = self._write_folder("records", nb, files)
         with self._transact(new=folder) as cleanup:
-            return self._insert_record(inputs.key(), {**columns, "folder": folder.name}, cleanup)
+            return self._insert_record(
+                inputs.key(), {**columns, "folder": folder.name}, cleanup, created
+            )
 
-    def _insert_record(self, key: str, columns: dict[str, Any], cleanup: Cleanup) -> CacheEntry:
+    def _insert_record(
+        self, key: str, columns: dict[str, Any], cleanup: Cleanup, created: float | None = None
+    ) -> CacheEntry:
         """Inside a write transaction: the record replaces its key's record and failure."""
         m = self.models
         # stamped under the write lock, so access order is commit order: a record stamped
@@ -147,7 +154,8 @@ class NotebookCache(CacheFolder):
         if old is not None:
             cleanup(self._folder("records", old.folder))
             old.delete_instance()
-        row = m.CacheRecord.create(hashkey=key, created=now, accessed=now, **columns)
+        when = now if created is None else created
+        row = m.CacheRecord.create(hashkey=key, created=when, accessed=now, **columns)
         m.Source.replace(uri=row.uri, hashkey=key, inputs=row.inputs, updated=now).execute()
         # a success supersedes any recorded failure of the same inputs
         for failed in m.Failure.select().where(m.Failure.hashkey == key):

@@ -14,7 +14,19 @@ from typing import Any
 from sphinx_nbcache.engine import Outcome, Status
 
 #: the columns of a row of ``nbcache-report.json`` and of the execution table
-COLUMNS = ("docname", "source", "status", "reason", "seconds", "record_id", "error", "key")
+#: (``where``: where its result came from: ``local``, a Dask worker, the remote cache's URL
+#: without credentials, an archive)
+COLUMNS = (
+    "docname",
+    "source",
+    "status",
+    "reason",
+    "seconds",
+    "record_id",
+    "error",
+    "key",
+    "where",
+)
 
 
 @dataclass(frozen=True)

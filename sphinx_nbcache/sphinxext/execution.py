@@ -44,7 +44,7 @@ from sphinx_nbcache.engine import (
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
-from .remote_cache import fetch_misses, push_results, remote_for
+from .remote_cache import Uploads, fetch_misses, remote_for, start_uploads
 from .settings import execution_options
 from .snapshot import nbcache_config
 from .sources import notebook_format
@@ -175,9 +175,9 @@ def before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
                 _settle(plan, outcomes)
         todo = [p for p in plans if p.status == EXECUTE]
         if todo:
-            _execute(app, env, planner, todo, outcomes, since)
-        if remote is not None:  # what this build executed and stored, for the others
-            push_results(remote, store, [p.entry for p in todo if p.entry is not None])
+            # what this build executes and stores goes to the remote as it is stored
+            uploads = start_uploads(app, remote, store)
+            _execute(app, env, planner, todo, outcomes, since, uploads)
     failures = [o.outcome for o in outcomes.values() if o.status is FAILED]
     if failures and nbcache_config(app).raise_on_error:
         lines = [f"  {o.source}: {o.error}" for o in failures]
@@ -289,8 +289,10 @@ def _execute(
     todo: list[Plan],
     outcomes: dict[str, DocOutcome],
     since: float,
+    uploads: Uploads | None = None,
 ) -> None:
-    """Execute ``todo`` through the engine's runner, recording each notebook's outcome."""
+    """Execute ``todo`` through the engine's runner, recording each notebook's outcome
+    (and handing each stored result to ``uploads``)."""
     conf = nbcache_config(app)
     store = store_for(env)
     state = env_state(env)
@@ -310,6 +312,8 @@ def _execute(
             _taken(store, plan, done, outcomes)
             return
         verdict = _record_run(env, plan, done, outcomes, unstored)
+        if uploads is not None and plan.entry is not None:
+            uploads.add(plan.entry)
         if conf.show_progress:
             logger.info(
                 "nbcache: [%d/%d] %s %s (%s; %.1f s elapsed)",

@@ -3,15 +3,19 @@
 Before executing, each notebook the local cache misses is looked up in the remote store; a
 bundle found there is checked (hashes, paths: :mod:`sphinx_nbcache.engine.bundle`), imported
 into the local cache and used as a local record would be, once its recorded dependencies
-match the local files. After execution, each result stored locally is uploaded (mode
-``read-write``). A remote that fails is one warning naming its URL (never its credentials),
-and the build goes on with the local cache alone.
+match the local files. Each result the build executes and stores locally is uploaded
+(mode ``read-write``) in the background as soon as it is stored (:class:`BackgroundUploads`),
+while the other notebooks run and the pages are written; ``build-finished`` waits for the
+uploads (a bounded time). A remote that fails is one warning naming its URL (never its
+credentials), and the build goes on with the local cache alone.
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable
+from typing import Protocol
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -33,6 +37,21 @@ logger = logging.getLogger(__name__)
 #: override ``nbcache_remote`` / ``nbcache_remote_mode`` (CI: read-only on forks' pull requests)
 REMOTE_VARIABLE = "NBCACHE_REMOTE"
 MODE_VARIABLE = "NBCACHE_REMOTE_MODE"
+
+
+class Uploads(Protocol):
+    """What the build uses of the engine's ``BackgroundUploads``."""
+
+    remote: RemoteStore
+    pushed: int
+
+    def add(self, entry: CacheEntry) -> None: ...
+
+    def finish(self, timeout: float | None = None) -> list[str]: ...
+
+
+#: each build's uploads, from the first notebook stored to ``build-finished``
+_UPLOADS: weakref.WeakKeyDictionary[Sphinx, Uploads] = weakref.WeakKeyDictionary()
 
 
 def remote_for(app: Sphinx) -> RemoteStore | None:
@@ -86,15 +105,27 @@ def fetch_misses(
     return True
 
 
-def push_results(remote: RemoteStore, store: NotebookCache, entries: Iterable[CacheEntry]) -> int:
-    """Upload the records this build stored (mode ``read-write``); return how many went."""
-    pushed = 0
-    for entry in entries:
-        try:
-            pushed += remote.push(store, entry)
-        except RemoteError as exc:
-            _warn(exc)
-            return pushed
-        except BundleError as exc:
-            logger.warning("%s; not uploaded", exc, type="nbcache", subtype="remote")
-    return pushed
+def start_uploads(app: Sphinx, remote: RemoteStore | None, store: NotebookCache) -> Uploads | None:
+    """This build's background uploads to ``remote`` (``None`` unless mode ``read-write``);
+    :func:`finish_uploads` waits for them."""
+    if remote is None or remote.mode != "read-write":
+        return None
+    finish_uploads(app)  # a build before this one on the same app left none running
+    uploads = _UPLOADS[app] = remote.background_uploads(store)
+    return uploads
+
+
+def finish_uploads(app: Sphinx, timeout: float | None = None) -> None:
+    """``build-finished``: wait for this build's uploads; each problem is one warning."""
+    uploads = _UPLOADS.pop(app, None)
+    if uploads is None:
+        return
+    for problem in uploads.finish(timeout):
+        logger.warning("%s", problem, type="nbcache", subtype="remote")
+    if uploads.pushed:
+        logger.info(
+            "nbcache: uploaded %d record%s to %s",
+            uploads.pushed,
+            "s" if uploads.pushed > 1 else "",
+            uploads.remote.public_url,
+        )

@@ -15,8 +15,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_nbcache.engine import NbCacheError, Status, atomic_write_bytes
+from sphinx_nbcache.engine import NbCacheError, RemoteStore, Status, atomic_write_bytes
 
+from .remote_cache import finish_uploads
 from .snapshot import nbcache_config
 from .state import env_state, store_for
 
@@ -44,11 +45,27 @@ def notebook_report(env: BuildEnvironment) -> list[dict[str, Any]]:
             if doc.status is Status.EXECUTED:
                 doc = doc.with_outcome(status=Status.CACHED, reason="unchanged")
         rows.append(doc.row())
+    _fill_where(env, rows)
     return rows
 
 
+def _fill_where(env: BuildEnvironment, rows: list[dict[str, Any]]) -> None:
+    """``where`` of the rows served by a record: the remote or archive it came from, else
+    ``local`` (a run of this build says where it ran already)."""
+    keys = [r["key"] for r in rows if not r.get("where") and r["status"] == "cached" and r["key"]]
+    records = {}
+    if keys:
+        with contextlib.suppress(NbCacheError):
+            records = store_for(env).lookup_many(keys)
+    for row in rows:
+        if not row.get("where") and row["key"] in records:
+            row["where"] = RemoteStore.where_of(records[row["key"]])
+        row["where"] = row.get("where") or ""
+
+
 def build_finished(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: the summary line and the JSON report."""
+    """``build-finished``: the remote uploads finished, the summary line and the JSON report."""
+    finish_uploads(app)  # even after an error: the threads end with the build
     if exception is not None:
         return
     env = app.env
