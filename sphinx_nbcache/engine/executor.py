@@ -72,7 +72,8 @@ class ExecutionResult:
     def data(self) -> dict[str, Any]:
         """Execution data for the cache record."""
         info = self.nb.metadata.get("language_info", {})
-        return {
+        data: dict[str, Any] = {"where": self.where} if self.where else {}
+        return data | {
             "seconds": round(self.seconds, 3),
             "cells": [[i, round(s, 3)] for i, s in self.cell_seconds],
             "kernel": self.kernel,
