@@ -30,6 +30,8 @@ print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "sql": statements}))
 
 #: what only executing needs: a no-op build must not import any of them
 EXECUTION_ONLY = {"nbclient", "jupyter_client", "zmq", "matplotlib", "IPython", "ipykernel"}
+#: what only reading a notebook needs: a no-op reads none (nbformat brings jsonschema)
+READING_ONLY = {"nbformat", "jsonschema", "jupytext"}
 
 
 def run_build(src: Path) -> dict:
@@ -48,11 +50,13 @@ def test_noop_imports_nothing_of_execution_and_reads_once(rootdir, tmp_path, mon
     assert project.executed() == ["alpha", "beta", "gamma"]
     # the first build did execute, with what executing imports (the check below can fail)
     assert EXECUTION_ONLY & {m.partition(".")[0] for m in first["modules"]}
+    assert READING_ONLY <= {m.partition(".")[0] for m in first["modules"]}
 
     again = run_build(project.src)
     assert project.executed() == []
     imported = {m.partition(".")[0] for m in again["modules"]}
     assert imported & EXECUTION_ONLY == set()
+    assert imported & READING_ONLY == set()
     verbs = [s.split(None, 1)[0].upper() for s in again["sql"] if s.strip()]
     # the cache is opened without a write lock and checked in one read transaction
     assert "INSERT" not in verbs and "UPDATE" not in verbs and "CREATE" not in verbs

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .errors import ArtefactError, NbCacheError
 from .files import atomic_write_bytes, safe_join
 from .folders import ARTEFACTS_DIR, NOTEBOOK_FILE
@@ -152,6 +150,8 @@ def read_bundle(
     :param expect_key: the key the bundle must be the result of (its name).
     :raises BundleError: anything wrong, with what and where.
     """
+    import nbformat  # here: a no-op build imports none of it
+
     try:
         raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
         if len(raw) > max_bytes + 1024 * 1024:
@@ -268,6 +268,8 @@ def import_bundle(
     :returns: ``(entry, imported)``: the record now in the cache for the bundle's key, and
         whether it came from the bundle.
     """
+    import nbformat  # here: a no-op build imports none of it
+
     record = bundle.record
     local = cache.lookup(bundle.key)
     created = float(record.get("created", 0))

@@ -14,16 +14,18 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from filelock import FileLock
-from nbformat import NotebookNode
 
 from .db import DB_NAME, READ_ONLY_HINT, Database
 from .errors import CacheDatabaseError
 from .files import remove_tree
 from .folders import STALE_SECONDS, abandoned, make_folder, swept_names, write_folder
 from .models import Models
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: ``cleanup(folder)``: remove this folder once the transaction has committed
 Cleanup = Callable[[Path], None]

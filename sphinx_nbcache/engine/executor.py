@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from nbformat import NotebookNode
-
 from . import probe
 from .errors import ArtefactError, ExecutionError
 from .faults import ENVIRONMENT_FAULTS as ENVIRONMENT_FAULTS
@@ -35,6 +33,7 @@ from .watch import FolderWatch
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
+    from nbformat import NotebookNode
 
 #: the fault table's reader under its former name (the tests of the messages call it)
 _to_error = to_error

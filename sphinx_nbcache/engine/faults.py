@@ -13,13 +13,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import IO, Any
-
-from nbformat import NotebookNode
+from typing import IO, TYPE_CHECKING, Any
 
 from .ansi import strip_ansi
 from .errors import ExecutionError
 from .kernels import KernelStartError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: how many of the last lines a dead kernel printed are kept with its failure
 KERNEL_LOG_LINES = 20

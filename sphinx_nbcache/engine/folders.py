@@ -18,12 +18,13 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from .errors import CacheDatabaseError
 from .files import copy_into, pid_alive, remove_tree
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 NOTEBOOK_FILE = "notebook.ipynb"
 ARTEFACTS_DIR = "artefacts"
@@ -69,6 +70,8 @@ def write_folder(base: Path, nb: NotebookNode, files: Mapping[str, Path]) -> Pat
 
     :returns: the new folder, complete; nothing is left behind when this raises.
     """
+    import nbformat  # here: a no-op build imports none of it
+
     name = uuid.uuid4().hex
     tmp = base / f".tmp-{_host()}-{os.getpid()}-{name}"
     tmp.mkdir(parents=True)

@@ -14,9 +14,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 
 #: Tags that change what execution does, and so belong to the key.
 EXECUTION_TAGS: frozenset[str] = frozenset({"raises-exception", "skip-execution"})

@@ -16,10 +16,10 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: cell metadata marking a generated cell (``{"nbcache": {"generated": "eval"}}``)
 GENERATED = "eval"
@@ -89,6 +89,8 @@ def is_generated(cell: Mapping[str, Any]) -> bool:
 
 def eval_cell(exprs: list[str], number: int) -> NotebookNode:
     """The generated code cell that evaluates ``exprs`` (a stable id; the key ignores ids)."""
+    from nbformat.v4 import new_code_cell  # here: a no-op build imports none of it
+
     cell = new_code_cell(_TEMPLATE.format(key=EXPRESSION_KEY, expressions=exprs))
     cell["id"] = f"nbcache-eval-{number}"
     cell.metadata["nbcache"] = {"generated": GENERATED}

@@ -16,12 +16,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotebookReadError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: Formats named by a compound suffix, which jupytext cannot infer from the last suffix alone.
 COMPOUND_SUFFIXES: dict[str, str] = {
@@ -206,6 +206,8 @@ def reader_format(dotted: str, kwargs: Mapping[str, Any] | None = None) -> str:
 
 
 def _read_with_function(text: str, fmt: str, source: str) -> NotebookNode:
+    import nbformat  # here: a no-op build imports none of it
+
     try:
         dotted, kwargs = parse_reader_format(fmt)
     except NotebookReadError as exc:
@@ -222,9 +224,9 @@ def _read_with_function(text: str, fmt: str, source: str) -> NotebookNode:
         nb = function(text, **kwargs)
     except Exception as exc:
         raise NotebookReadError(f"{source}: reader {dotted!r} failed: {_first_line(exc)}") from None
-    if isinstance(nb, Mapping) and not isinstance(nb, NotebookNode):
+    if isinstance(nb, Mapping) and not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.from_dict(nb)
-    if not isinstance(nb, NotebookNode) or "cells" not in nb:
+    if not isinstance(nb, nbformat.NotebookNode) or "cells" not in nb:
         raise NotebookReadError(
             f"{source}: reader {dotted!r} returned {type(nb).__name__}, not a notebook"
         )
@@ -234,6 +236,8 @@ def _read_with_function(text: str, fmt: str, source: str) -> NotebookNode:
 
 
 def _read_ipynb(text: str, source: str) -> NotebookNode:
+    import nbformat  # here: a no-op build imports none of it
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
-from nbformat import NotebookNode
 
 from .claims import execute_once
 from .deps import FileHasher, recorded_dependencies
@@ -36,6 +35,9 @@ from .options import ExecutionOptions
 from .outcome import Outcome, Status
 from .records import CacheEntry, FailureEntry
 from .scheduler import Job, LocalBackend
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
 @dataclass

@@ -16,9 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from .errors import ArtefactError, ExecutionError
 from .executor import ExecutionResult, async_execute_notebook
@@ -27,6 +25,9 @@ from .hashing import kernel_of
 from .kernels import FOLDER_PREFIX
 from .options import ExecutionOptions
 from .watch import FolderWatch
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
 @dataclass

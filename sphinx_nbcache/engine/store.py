@@ -27,9 +27,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import nbformat
-from nbformat import NotebookNode
-
 from . import hashing
 from .cachefolder import CacheFolder, Cleanup
 from .db import DB_NAME, READ_ONLY_HINT
@@ -43,6 +40,8 @@ from .staging import Staging
 from .validation import validate_executed
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from .interfaces import ResultStore
 
 __all__ = ["DEFAULT_CACHE_LIMIT", "NotebookCache", "default_cache_path", "validate_executed"]
@@ -315,6 +314,8 @@ class NotebookCache(CacheFolder):
 
     def load_notebook(self, entry: CacheEntry | int) -> NotebookNode:
         """The executed notebook of a record (by entry or id)."""
+        import nbformat  # here: a no-op build imports none of it
+
         if not isinstance(entry, CacheEntry):
             entry = self.get(entry)
         path = self.notebook_path(entry)
@@ -396,6 +397,8 @@ class NotebookCache(CacheFolder):
 
     def load_failure_notebook(self, entry: FailureEntry) -> NotebookNode:
         """The partially executed notebook of a failure."""
+        import nbformat  # here: a no-op build imports none of it
+
         path = self._folder("failures", entry.folder) / NOTEBOOK_FILE
         return nbformat.read(str(path), as_version=4)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from . import hashing
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
 def validate_executed(nb: NotebookNode, source: str = "<notebook>") -> None:

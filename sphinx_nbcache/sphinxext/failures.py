@@ -9,9 +9,9 @@ cell or at the top of the page.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from docutils import nodes
-from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
@@ -19,6 +19,9 @@ from sphinx_nbcache.engine import Outcome, Status
 
 from .doc_outcome import DocOutcome
 from .state import env_state
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 logger = logging.getLogger(__name__)
 

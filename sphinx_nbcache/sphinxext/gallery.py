@@ -15,10 +15,9 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from nbformat import NotebookNode
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
@@ -29,6 +28,9 @@ from sphinx.util.osutil import relative_uri
 
 from .rendering import images
 from .sphinx_versions import conf_py_values
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 logger = logging.getLogger(__name__)
 

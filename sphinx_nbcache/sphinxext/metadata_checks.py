@@ -15,14 +15,15 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Mapping
-from typing import Any
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from sphinx_nbcache.engine import EXECUTION_TAGS
 
 from .compat import NBSPHINX_EXECUTE
 from .config import EXECUTION_MODES
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: keys of the notebook-level ``nbcache`` metadata
 NBCACHE_KEYS = (
@@ -174,7 +175,7 @@ def _check_cell(index: int, cell: Any, problems: list[str]) -> None:
         return
     if not isinstance(metadata, dict):
         problems.append(f"{where}: its metadata must be a mapping, not {_what(metadata)}")
-        cell["metadata"] = NotebookNode()
+        cell["metadata"] = _node()
         return
     if "tags" in metadata:
         _check_tags(where, metadata, problems)
@@ -194,18 +195,25 @@ def _check_cell(index: int, cell: Any, problems: list[str]) -> None:
         del metadata["nbsphinx"]
 
 
+def _node(value: Mapping[str, Any] | None = None) -> NotebookNode:
+    """A notebook node (nbformat is imported here: a no-op build imports none of it)."""
+    from nbformat import NotebookNode
+
+    return NotebookNode(value or {})
+
+
 def _metadata_copy(nb: NotebookNode) -> NotebookNode:
     """A copy of ``nb`` whose metadata (the notebook's, each cell's) may be changed freely.
 
     Sources and outputs are shared with ``nb``, not copied: they may be large, and nothing
     here changes them.
     """
-    out = NotebookNode(nb)
+    out = _node(nb)
     out["metadata"] = copy.deepcopy(nb.get("metadata"))
     cells = []
     for cell in nb.get("cells") or []:
         if isinstance(cell, Mapping):
-            cell = NotebookNode(cell)
+            cell = _node(cell)
             if "metadata" in cell:
                 cell["metadata"] = copy.deepcopy(cell["metadata"])
         cells.append(cell)
@@ -225,7 +233,7 @@ def inspect_notebook(nb: NotebookNode) -> tuple[NotebookNode, list[str]]:
     metadata = nb.get("metadata")
     if not isinstance(metadata, dict):
         problems.append(f"the notebook's metadata must be a mapping, not {_what(metadata)}")
-        nb["metadata"] = metadata = NotebookNode()
+        nb["metadata"] = metadata = _node()
     for key, check in (("nbcache", _check_nbcache), ("nbsphinx", _check_nbsphinx)):
         if key in metadata:
             value = metadata[key]

@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 from docutils import nodes
-from nbformat import NotebookNode
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -29,6 +29,9 @@ from sphinx.util.docutils import ReferenceRole, SphinxDirective
 from sphinx_nbcache.engine import atomic_write_bytes
 
 from .report import MystnbExecutionTableDirective
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: MyST-NB's folder of executed notebooks, beside the output folder
 OUTPUT_FOLDER = "jupyter_execute"
@@ -86,10 +89,14 @@ def note_notebook_metadata(env: BuildEnvironment, nb: NotebookNode) -> None:
 
     :param nb: the notebook as rendered, with its outputs.
     """
+    import nbformat  # here: a no-op build imports none of it
+
     page = env.metadata[env.docname]
     for key in ("kernelspec", "jupytext"):
         if isinstance(nb.metadata.get(key), Mapping):
-            page.setdefault(key, dict(nb.metadata[key]))
+            # plain JSON values: nodes in the pickled environment would make every later
+            # build, a no-op too, import nbformat to load it
+            page.setdefault(key, json.loads(json.dumps(nb.metadata[key])))
     # Sphinx's file-wide fields at the notebook's top level, which MyST-NB passes on as front
     # matter: `orphan: true` keeps a notebook out of the "not in any toctree" warning
     for key in SPHINX_FILE_FIELDS:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbformat import NotebookNode
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
@@ -26,6 +25,9 @@ from sphinx_nbcache.engine import (
 
 from .doc_outcome import DocOutcome
 from .state import env_state, store_for
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbformat import NotebookNode
 from sphinx.config import Config
 
 from sphinx_nbcache.engine import (
@@ -41,6 +40,9 @@ from .metadata_checks import inspect_notebook
 from .settings import NotebookSettings, execution_options, kernel_name, notebook_settings
 from .snapshot import NbcacheConfig, nbcache_config
 from .sources import notebook_format
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: statuses of a notebook before execution (names kept for the modules that import them)
 EXECUTE, CACHED, FAILED, OFF, EXCLUDED = (

@@ -11,11 +11,12 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from sphinx_nbcache.scrapbook import GLUE_PREFIX
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: a glued value: ``{"data": {mime: content}, "metadata": {...}, "cell": index}``
 GluedValue = dict[str, Any]

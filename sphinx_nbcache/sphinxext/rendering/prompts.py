@@ -6,12 +6,14 @@ or ``nbsphinx_output_prompt`` gets them on (see :mod:`..compat`), in the format 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from nbformat import NotebookNode
 
 from ..snapshot import DEFAULT_PROMPT, NbcacheConfig, nbcache_config
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: nbsphinx's default format
 DEFAULT_FORMAT = DEFAULT_PROMPT

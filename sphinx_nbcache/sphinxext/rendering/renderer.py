@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from markdown_it.tree import SyntaxTreeNode
 from myst_parser.mdit_to_docutils.base import token_line
 from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
 from myst_parser.warnings_ import MystWarnings
-from nbformat import NotebookNode
 from sphinx.util import logging
 
 from sphinx_nbcache.engine import kernel_of
@@ -21,6 +20,9 @@ from . import images, mystnb_meta, prompts, rawcells, toctree, truncate, widgets
 from .nodes import Collapsible
 from .outputs import render_outputs
 from .tags import CellDisplay, cell_display, folds_whole_cell
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,13 @@ and the cell's first heading, if any, is the caption unless one is given.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from markdown_it.tree import SyntaxTreeNode
-from nbformat import NotebookNode
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 #: cell metadata key or tag -> directive; the first present wins (nbsphinx's precedence)
 KINDS: tuple[tuple[str, str], ...] = (

@@ -9,12 +9,14 @@ definition in a later cell resolves a reference in an earlier one (the way MyST-
 from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from nbformat import NotebookNode
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 CODE_CELL = "nbcache_code_cell"
 RAW_CELL = "nbcache_raw_cell"

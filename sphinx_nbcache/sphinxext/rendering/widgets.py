@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from nbformat import NotebookNode
 from sphinx.application import Sphinx
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
