@@ -3,12 +3,13 @@
 from .ansi import ESCAPE, clean_controls, strip_ansi
 from .backends import DEFAULT_EXECUTOR, backend_for
 from .bundle import BundleError, export_archive, import_archive
-from .dask_backend import ClusterError, ClusterUnavailableError
 from .db import DB_NAME
 from .deps import FileHasher, InstalledVersions, dependency_changes
 from .errors import (
     ArtefactError,
     CacheDatabaseError,
+    ClusterError,
+    ClusterUnavailableError,
     ExecutionError,
     NbCacheError,
     NotebookReadError,

@@ -16,13 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .dask_backend import (
-    ClusterError,
-    DaskBackend,
-    from_factory,
-    local_cluster,
-    scheduler_at,
-)
+from .errors import ClusterError
 from .interfaces import ExecutorBackend
 from .scheduler import LocalBackend, default_jobs
 from .shipping import DEFAULT_SHIP_LIMIT
@@ -53,6 +47,9 @@ def backend_for(
         raise ClusterError(f"jobs must be a whole number of at least 1, not {jobs!r}")
     if executor == "local":
         return LocalBackend(jobs)
+    # here, not at import: a build on this machine (and a no-op) does without the Dask module
+    from .dask_backend import DaskBackend, from_factory, local_cluster, scheduler_at
+
     if isinstance(ship_limit, bool) or not isinstance(ship_limit, int) or ship_limit < 0:
         raise ClusterError(f"nbcache_ship_limit must be a number of bytes, not {ship_limit!r}")
     if isinstance(executor, str):

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .dask_task import START_TOPIC, Returned, Task, execute_task
-from .errors import ExecutionError, NbCacheError
+from .errors import ClusterError, ClusterUnavailableError, ExecutionError
 from .executor import ExecutionResult
 from .hashing import kernel_of
 from .shipping import DEFAULT_SHIP_LIMIT, Parcel, ShipLimitError, pack, write_artefacts
@@ -58,14 +58,6 @@ CONNECT_TIMEOUT = 10.0
 ALLOWED_FAILURES = 1
 #: parcels larger than this are scattered to the cluster rather than put in the task
 SCATTER_BYTES = 1_000_000
-
-
-class ClusterError(NbCacheError):
-    """The Dask executor cannot be used (``distributed`` missing, a bad setting)."""
-
-
-class ClusterUnavailableError(ClusterError):
-    """The scheduler cannot be reached, or was lost during the run; nothing is marked failed."""
 
 
 #: opens a client; returns it and what closes it (and any cluster started for it)

@@ -63,3 +63,11 @@ def _rebuild_execution_error(
     message: str, cell_index: int | None, traceback: str, ename: str
 ) -> ExecutionError:
     return ExecutionError(message, cell_index=cell_index, traceback=traceback, ename=ename)
+
+
+class ClusterError(NbCacheError):
+    """The Dask executor cannot be used (``distributed`` missing, a bad setting)."""
+
+
+class ClusterUnavailableError(ClusterError):
+    """The scheduler cannot be reached, or was lost during the run; nothing is marked failed."""
