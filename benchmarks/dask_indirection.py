@@ -25,12 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-#: the shared benchmark, beside the main checkout (a worktree may sit one level deeper)
-BENCH = next(
-    (p / "shared" / "bench" for p in HERE.parents if (p / "shared" / "bench").is_dir()),
-    HERE.parent.parent / "shared" / "bench",
-)
+from run_bench import BENCH, CORPUS_ARGS
+
 EXECUTORS = ("local", "dask")
 
 
@@ -48,14 +44,7 @@ def make(project: Path, count: int) -> None:
             "-n",
             str(count),
             "--force",
-            "--peer",
-            "custom",
-            "--extensions",
-            "sphinx_nbcache",
-            "--conf-extra",
-            str(HERE / "nbcache_conf.py"),
-            "--formats",
-            "ipynb,md,pct",
+            *CORPUS_ARGS,
         ],
         check=True,
         stdout=subprocess.DEVNULL,

@@ -42,22 +42,25 @@ PINS = [
     "numpy==2.4.6",
 ]
 
+#: make_corpus.py's arguments for a project built with sphinx-nbcache (the bench's settings)
+CORPUS_ARGS = [
+    "--peer",
+    "custom",
+    "--extensions",
+    "sphinx_nbcache",
+    "--conf-extra",
+    str(HERE / "nbcache_conf.py"),
+    "--formats",
+    "ipynb,md,pct",
+]
+
 
 def main() -> int:
     peer = {
         "nbcache": {
             "venv": "nbcache",
             "requirements": [*PINS, str(ROOT)],
-            "corpus_args": [
-                "--peer",
-                "custom",
-                "--extensions",
-                "sphinx_nbcache",
-                "--conf-extra",
-                str(HERE / "nbcache_conf.py"),
-                "--formats",
-                "ipynb,md,pct",
-            ],
+            "corpus_args": CORPUS_ARGS,
             "cache_paths": [".nbcache"],
         }
     }

@@ -83,6 +83,16 @@ def rewrite_bundle(data: bytes, change) -> bytes:
 SECRET = "s3cr3t-never-shown"
 
 
+def s3_options(endpoint: str) -> dict:
+    """fsspec options for moto's S3 server at ``endpoint``, with the secret tests look for."""
+    return {
+        "key": "testing",
+        "secret": SECRET,
+        "endpoint_url": endpoint,
+        "client_kwargs": {"region_name": "eu-west-1"},
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -104,12 +114,7 @@ class S3Process:
             stderr=subprocess.DEVNULL,
         )
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.options = {
-            "key": "testing",
-            "secret": SECRET,
-            "endpoint_url": self.endpoint,
-            "client_kwargs": {"region_name": "eu-west-1"},
-        }
+        self.options = s3_options(self.endpoint)
         self.bucket = bucket
         self._wait_listening()
         RemoteStore(f"s3://{bucket}", self.options).fs.mkdir(bucket)

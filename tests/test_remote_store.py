@@ -8,7 +8,14 @@ import socket
 from pathlib import Path
 
 import pytest
-from remoteutil import SECRET, add_record, free_port, record_view, rewrite_bundle
+from remoteutil import (
+    SECRET,
+    add_record,
+    free_port,
+    record_view,
+    rewrite_bundle,
+    s3_options,
+)
 
 from sphinx_nbcache.engine import NotebookCache
 from sphinx_nbcache.engine.bundle import (
@@ -32,12 +39,7 @@ class S3Server:
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.options = {
-            "key": "testing",
-            "secret": SECRET,
-            "endpoint_url": self.endpoint,
-            "client_kwargs": {"region_name": "eu-west-1"},
-        }
+        self.options = s3_options(self.endpoint)
         # moto's servers in one process share their state: one bucket each
         self.bucket = f"nbcache-{self.port}"
         self.fs = RemoteStore(f"s3://{self.bucket}", self.options).fs
