@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from buildutil import build, copy_project, warnings, write_later
-from remoteutil import SECRET, S3Process
+from buildutil import Project, build, copy_project, warnings, write_later
+from remoteutil import SECRET, S3Process, rewrite_bundle
 
 from sphinx_nbcache.engine import NotebookCache, RemoteStore
 
@@ -160,3 +160,57 @@ def test_the_s3_server_killed_mid_build_is_one_warning_and_the_build_completes(
         "beta": url,
         "gamma": url,
     }
+
+
+def test_in_a_fresh_clone_an_edited_data_file_executes_exactly_its_reader(
+    rootdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app
+):
+    """A fetched record is used only if the files its run read are the same here: clone B
+    edits ``open.csv``, and only the notebook that read it executes; the others come from
+    the remote."""
+    first = copy_project(rootdir, "build-deps", tmp_path / "a", monkeypatch)
+    second = Project(tmp_path / "b" / "src", first.log)
+    shutil.copytree(first.src, second.src)
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    overrides = {"nbcache_remote": remote.as_uri()}
+    build(make_app, first.src, confoverrides=overrides)
+    ran = first.executed()
+    assert "reads_open" in ran and len(ran) == len(RemoteStore(remote.as_uri()).list())
+
+    (second.src / "open.csv").write_text("a,b\n1,77\n")
+    app = build(make_app, second.src, confoverrides=overrides)
+    assert warnings(app) == []
+    assert first.executed() == ["reads_open"]
+    assert "open saw 1,77" in second.text("reads_open")
+    report = second.report()
+    assert report["reads_open"]["status"] == "executed"
+    assert {d for d, row in report.items() if row["where"] == remote.as_uri()} == set(ran) - {
+        "reads_open"
+    }
+
+
+def test_a_corrupted_bundle_is_one_warning_and_its_notebook_executes_here(clones, make_app):
+    """A remote bundle whose notebook does not match its manifest's hash is refused, named
+    in one warning, and its notebook executed locally; the page shows the true output."""
+    first, second_src, remote = clones
+    overrides = {"nbcache_remote": remote.as_uri()}
+    build(make_app, first.src, confoverrides=overrides)
+    assert first.executed() == ["alpha", "beta", "gamma"]
+    store = RemoteStore(remote.as_uri())
+    cache = NotebookCache(first.src / ".nbcache")
+    gamma = next(e for e in cache.list_records() if e.uri == "gamma.pct.py")
+    cache.close()
+
+    def forge(members: dict, manifest: dict) -> None:
+        members["notebook.ipynb"] = members["notebook.ipynb"].replace(b"says", b"lies")
+
+    path = store.path_for(gamma.hashkey)
+    store.fs.pipe_file(path, rewrite_bundle(store.download(gamma.hashkey), forge))
+
+    app = build(make_app, second_src, confoverrides=overrides)
+    found = warnings(app)
+    assert len(found) == 1 and gamma.hashkey in found[0] and "SHA-256" in found[0], found
+    assert first.executed() == ["gamma"]
+    page = (second_src / "_build/html/gamma.html").read_text()
+    assert "gamma says 10" in page and "lies" not in page
