@@ -18,6 +18,32 @@ from sphinx_nbcache.sphinxext.rendering.ansi import strip_ansi
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+#: the kernelspec of the notebooks tests write
+SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+#: a code cell that counts its notebook's run in the log ``$NBCACHE_TEST_LOG``
+COUNT = "import os\nopen(os.environ['NBCACHE_TEST_LOG'], 'a').write('{name}\\n')"
+
+
+def executed_since(log: Path) -> list[str]:
+    """Notebooks executed since the last call, as counted by the kernels in ``log``."""
+    names = sorted(log.read_text().split())
+    log.write_text("")
+    return names
+
+
+def counted_notebook(folder: Path, name: str, *cells: str) -> Path:
+    """Write ``folder/name.ipynb``: a title, the :data:`COUNT` cell, then ``cells``."""
+    import nbformat
+    from nbformat import v4
+
+    nb = v4.new_notebook(metadata={"kernelspec": SPEC})
+    nb.cells = [v4.new_markdown_cell(f"# {name}"), v4.new_code_cell(COUNT.format(name=name))]
+    nb.cells += [v4.new_code_cell(code) for code in cells]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
 @dataclass
 class Project:
     """A copy of a test root, with the log its kernels write their names to."""
@@ -27,9 +53,7 @@ class Project:
 
     def executed(self) -> list[str]:
         """Notebooks executed since the last call, as counted by the kernels themselves."""
-        names = sorted(self.log.read_text().split())
-        self.log.write_text("")
-        return names
+        return executed_since(self.log)
 
     @property
     def html(self) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbformat import v4
+from buildutil import counted_notebook, executed_since
 
 from sphinx_nbcache.engine import (
     ExecutionOptions,
@@ -30,7 +30,6 @@ from sphinx_nbcache.engine import (
 )
 from sphinx_nbcache.engine.dask_backend import DaskBackend, new_local_cluster
 
-SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 #: a cell printing the pid of the worker process running its kernel: the kernel's parent, or
 #: for a forked kernel the parent of the warm template it was forked from
 WORKER_PID = (
@@ -40,7 +39,6 @@ WORKER_PID = (
     "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
     "print(pid)"
 )
-COUNT = "import os\nopen(os.environ['NBCACHE_TEST_LOG'], 'a').write('{name}\\n')"
 
 
 @contextmanager
@@ -78,17 +76,10 @@ class Project:
         self.cache = NotebookCache(self.src / ".nbcache")
 
     def notebook(self, name: str, *cells: str) -> Path:
-        nb = v4.new_notebook(metadata={"kernelspec": SPEC})
-        nb.cells = [v4.new_markdown_cell(f"# {name}"), v4.new_code_cell(COUNT.format(name=name))]
-        nb.cells += [v4.new_code_cell(code) for code in cells]
-        path = self.src / f"{name}.ipynb"
-        nbformat.write(nb, path)
-        return path
+        return counted_notebook(self.src, name, *cells)
 
     def executed(self) -> list[str]:
-        names = sorted(self.log.read_text().split())
-        self.log.write_text("")
-        return names
+        return executed_since(self.log)
 
     def run(self, backend: Any, *names: str, **options: Any) -> list[Finished]:
         """Run the notebooks ``names`` through the engine's runner; what it told, in order."""

@@ -12,15 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from buildutil import build, warnings
-from nbformat import v4
+from buildutil import build, counted_notebook, executed_since, warnings
 
 from sphinx_nbcache.engine import NotebookCache, key_inputs, read_notebook
 
-SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
-COUNT = "import os\nopen(os.environ['NBCACHE_TEST_LOG'], 'a').write('{name}\\n')"
 NBCACHE = str(Path(sys.executable).with_name("nbcache"))
 
 
@@ -31,17 +27,10 @@ class Project:
         self.cache = self.src / ".nbcache"
 
     def executed(self) -> list[str]:
-        names = sorted(self.log.read_text().split())
-        self.log.write_text("")
-        return names
+        return executed_since(self.log)
 
     def notebook(self, name: str, *cells: str) -> Path:
-        nb = v4.new_notebook(metadata={"kernelspec": SPEC})
-        nb.cells = [v4.new_markdown_cell(f"# {name}"), v4.new_code_cell(COUNT.format(name=name))]
-        nb.cells += [v4.new_code_cell(code) for code in cells]
-        path = self.src / f"{name}.ipynb"
-        nbformat.write(nb, path)
-        return path
+        return counted_notebook(self.src, name, *cells)
 
 
 @pytest.fixture

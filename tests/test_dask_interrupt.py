@@ -22,7 +22,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from dask_project import SPEC, DaskProcesses, dask_processes, pid_alive, wait_until
+from buildutil import SPEC
+from dask_project import DaskProcesses, dask_processes, pid_alive, wait_until
 from nbformat import v4
 
 from sphinx_nbcache.engine import NotebookCache
