@@ -46,21 +46,25 @@ def suffix_map(value: Any) -> str | None:
     return None
 
 
-def dependency_map(value: Any) -> str | None:
-    for pattern, files in value.items():
-        if not isinstance(pattern, str) or not isinstance(files, (list, tuple)):
-            return "must map notebook glob patterns to lists of file glob patterns"
-        if any(not isinstance(f, str) for f in files):
-            return f"the list for {pattern!r} must hold glob pattern strings"
+def _lists_of_str(value: Any, keys: str, lists: str, item: str) -> str | None:
+    """What is wrong with ``value`` as a mapping of strings (``keys``) to lists of strings
+    (``lists``, each an ``item``); ``None`` if nothing."""
+    for key, listed in value.items():
+        if not isinstance(key, str) or not isinstance(listed, (list, tuple)):
+            return f"must map {keys} to lists of {lists}"
+        if any(not isinstance(entry, str) for entry in listed):
+            return f"the list for {key!r} must hold {item} strings"
     return None
+
+
+def dependency_map(value: Any) -> str | None:
+    return _lists_of_str(value, "notebook glob patterns", "file glob patterns", "glob pattern")
 
 
 def regex_map(value: Any) -> str | None:
     problem = str_dict(value)
     if problem:
         return problem
-    import re
-
     for pattern in value:
         try:
             re.compile(pattern)
@@ -76,12 +80,7 @@ def fingerprint(value: Any) -> str | None:
 
 
 def mime_priority(value: Any) -> str | None:
-    for builder, mimes in value.items():
-        if not isinstance(builder, str) or not isinstance(mimes, (list, tuple)):
-            return "must map builder names to lists of MIME types"
-        if any(not isinstance(m, str) for m in mimes):
-            return f"the list for {builder!r} must hold MIME type strings"
-    return None
+    return _lists_of_str(value, "builder names", "MIME types", "MIME type")
 
 
 def regex(value: Any) -> str | None:
