@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from dask_project import WORKER_PID, Project, dask_backend, local_cluster
 
-from sphinx_nbcache.engine import LocalBackend, RemoteStore, Status
+from sphinx_nbcache.engine import LocalBackend, Status, record_where
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:distributed.*")
 
@@ -82,7 +82,7 @@ def test_each_outcome_names_the_worker_that_ran_its_notebook(tmp_path: Path, cli
     }
     assert set(ran.values()) <= set(pids.values())
     # the records say so too (what `nbcache status` shows)
-    where = {e.uri: RemoteStore.where_of(e) for e in project.cache.list_records()}
+    where = {e.uri: record_where(e) for e in project.cache.list_records()}
     assert where == {f"{name}.ipynb": address_of[pid] for name, pid in ran.items()}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from sphinx_nbcache.engine import RemoteStore, Status
+from sphinx_nbcache.engine import Status, record_origin, record_where
 
 from . import options
 from .project import load_project
@@ -48,7 +48,7 @@ def _row(plan: Any) -> dict[str, Any]:
     without credentials, or an archive), empty when no record serves it.
     """
     outcome = plan.outcome().outcome
-    where = RemoteStore.where_of(plan.entry) if plan.entry is not None else ""
+    where = record_where(plan.entry) if plan.entry is not None else ""
     return {
         "docname": outcome.name,
         "source": outcome.source,
@@ -67,7 +67,7 @@ def _from(plan: Any, where: str) -> str:
     """How the text table says where a record came from (nothing for this machine's runs)."""
     if plan.entry is None or not where or where == "local":
         return ""
-    if RemoteStore.origin_of(plan.entry) is None:
+    if record_origin(plan.entry) is None:
         return f", ran on {where}"
     return f", from remote cache {where}" if "://" in where else f", imported from {where}"
 

@@ -50,11 +50,12 @@ from .reader import (
     text_has_notebook_front_matter,
 )
 from .records import CacheEntry, FailureEntry, StagedEntry
-from .remote import RemoteError, RemoteStore
+from .remote import RemoteError, RemoteStore, record_origin, record_where
 from .runner import Finished, RunItem, Runner
 from .scheduler import LocalBackend, default_jobs
 from .shipping import DEFAULT_SHIP_LIMIT, ShipLimitError
 from .store import DEFAULT_CACHE_LIMIT, NotebookCache, default_cache_path
+from .uploads import BackgroundUploads
 from .validation import validate_executed
 
 
@@ -79,6 +80,7 @@ __all__ = [
     "EXECUTION_TAGS",
     "KERNEL_STARTS",
     "ArtefactError",
+    "BackgroundUploads",
     "BundleError",
     "CacheDatabaseError",
     "CacheEntry",
@@ -130,6 +132,8 @@ __all__ = [
     "read_notebook",
     "read_notebook_text",
     "reader_format",
+    "record_origin",
+    "record_where",
     "relative_inside",
     "resolve_cache_path",
     "safe_join",

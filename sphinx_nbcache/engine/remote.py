@@ -22,7 +22,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .bundle import (
@@ -39,9 +39,6 @@ from .errors import NbCacheError
 from .records import CacheEntry
 from .store import NotebookCache
 
-if TYPE_CHECKING:
-    from .uploads import BackgroundUploads
-
 MODES = ("read-write", "read", "off")
 DEFAULT_TIMEOUT = 10.0
 #: protocols whose single put is atomic; the others get a temporary name and a move
@@ -51,7 +48,15 @@ _KEY = re.compile(r"[0-9a-f]{64}")
 _USERINFO = re.compile(r"([A-Za-z][\w+.-]*://)?[^\s/@'\"]*:[^\s/@'\"]*@")
 _SECRET_NAMES = ("secret", "token", "password", "passwd", "key", "credential", "sas")
 
-__all__ = ["MODES", "BundleError", "RemoteError", "RemoteStore", "public_url", "record_where"]
+__all__ = [
+    "MODES",
+    "BundleError",
+    "RemoteError",
+    "RemoteStore",
+    "public_url",
+    "record_origin",
+    "record_where",
+]
 
 
 class RemoteError(NbCacheError):
@@ -134,17 +139,6 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.public_url!r}, mode={self.mode!r})"
-
-    #: (for the front ends, which use the engine through its package only)
-    where_of = staticmethod(record_where)
-    origin_of = staticmethod(record_origin)
-
-    def background_uploads(self, cache: NotebookCache) -> BackgroundUploads:
-        """Uploads of ``cache``'s records to this store, in the background (see
-        :mod:`.uploads`)."""
-        from .uploads import BackgroundUploads
-
-        return BackgroundUploads(self, cache)
 
     # -- the file system ---------------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ from sphinx.util.console import bold
 
 from sphinx_nbcache.engine import (
     ArtefactError,
+    BackgroundUploads,
     ClusterError,
     ExecutionOptions,
     Finished,
@@ -44,7 +45,7 @@ from sphinx_nbcache.engine import (
 from .doc_outcome import DocOutcome
 from .outputs import forget_unstored, keep_unstored
 from .plan import CACHED, EXECUTE, FAILED, OFF, Plan, Planner
-from .remote_cache import Uploads, fetch_misses, remote_for, start_uploads
+from .remote_cache import fetch_misses, remote_for, start_uploads
 from .settings import execution_options
 from .snapshot import nbcache_config
 from .sources import notebook_format
@@ -289,7 +290,7 @@ def _execute(
     todo: list[Plan],
     outcomes: dict[str, DocOutcome],
     since: float,
-    uploads: Uploads | None = None,
+    uploads: BackgroundUploads | None = None,
 ) -> None:
     """Execute ``todo`` through the engine's runner, recording each notebook's outcome
     (and handing each stored result to ``uploads``)."""

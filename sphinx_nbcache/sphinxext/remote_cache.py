@@ -15,14 +15,13 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Iterable
-from typing import Protocol
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from sphinx_nbcache.engine import (
+    BackgroundUploads,
     BundleError,
-    CacheEntry,
     NotebookCache,
     RemoteError,
     RemoteStore,
@@ -39,19 +38,8 @@ REMOTE_VARIABLE = "NBCACHE_REMOTE"
 MODE_VARIABLE = "NBCACHE_REMOTE_MODE"
 
 
-class Uploads(Protocol):
-    """What the build uses of the engine's ``BackgroundUploads``."""
-
-    remote: RemoteStore
-    pushed: int
-
-    def add(self, entry: CacheEntry) -> None: ...
-
-    def finish(self, timeout: float | None = None) -> list[str]: ...
-
-
 #: each build's uploads, from the first notebook stored to ``build-finished``
-_UPLOADS: weakref.WeakKeyDictionary[Sphinx, Uploads] = weakref.WeakKeyDictionary()
+_UPLOADS: weakref.WeakKeyDictionary[Sphinx, BackgroundUploads] = weakref.WeakKeyDictionary()
 
 
 def remote_for(app: Sphinx) -> RemoteStore | None:
@@ -105,13 +93,15 @@ def fetch_misses(
     return True
 
 
-def start_uploads(app: Sphinx, remote: RemoteStore | None, store: NotebookCache) -> Uploads | None:
+def start_uploads(
+    app: Sphinx, remote: RemoteStore | None, store: NotebookCache
+) -> BackgroundUploads | None:
     """This build's background uploads to ``remote`` (``None`` unless mode ``read-write``);
     :func:`finish_uploads` waits for them."""
     if remote is None or remote.mode != "read-write":
         return None
     finish_uploads(app)  # a build before this one on the same app left none running
-    uploads = _UPLOADS[app] = remote.background_uploads(store)
+    uploads = _UPLOADS[app] = BackgroundUploads(remote, store)
     return uploads
 
 

@@ -15,7 +15,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_nbcache.engine import NbCacheError, RemoteStore, Status, atomic_write_bytes
+from sphinx_nbcache.engine import NbCacheError, Status, atomic_write_bytes, record_where
 
 from .remote_cache import finish_uploads
 from .snapshot import nbcache_config
@@ -59,7 +59,7 @@ def _fill_where(env: BuildEnvironment, rows: list[dict[str, Any]]) -> None:
             records = store_for(env).lookup_many(keys)
     for row in rows:
         if not row.get("where") and row["key"] in records:
-            row["where"] = RemoteStore.where_of(records[row["key"]])
+            row["where"] = record_where(records[row["key"]])
         row["where"] = row.get("where") or ""
 
 
