@@ -71,8 +71,7 @@ class ExecutionResult:
     def data(self) -> dict[str, Any]:
         """Execution data for the cache record."""
         info = self.nb.metadata.get("language_info", {})
-        data: dict[str, Any] = {"where": self.where} if self.where else {}
-        return data | {
+        data: dict[str, Any] = {
             "seconds": round(self.seconds, 3),
             "cells": [[i, round(s, 3)] for i, s in self.cell_seconds],
             "kernel": self.kernel,
@@ -82,6 +81,9 @@ class ExecutionResult:
             "ipykernel": self.io.get("ipykernel"),
             "started": self.started,
         }
+        if self.where:  # a Dask worker's address (a run in this process stores none)
+            data["where"] = self.where
+        return data
 
 
 async def async_execute_notebook(

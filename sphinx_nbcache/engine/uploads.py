@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 
 from .bundle import BundleError
 from .records import CacheEntry
@@ -93,7 +92,7 @@ class BackgroundUploads:
                     self._problems.append(f"{exc}; not uploaded")
             except Exception as exc:  # a thread must not die silently with work queued
                 with self._done:
-                    self._problems.append(f"{self.remote.fail('uploading', exc, entry.hashkey)}")
+                    self._problems.append(str(self.remote.fail("uploading", exc, entry.hashkey)))
             finally:
                 with self._done:
                     self._pending -= 1
@@ -106,9 +105,8 @@ class BackgroundUploads:
         """
         self._finished = True
         timeout = DEFAULT_FINISH_TIMEOUT if timeout is None else timeout
-        deadline = time.monotonic() + timeout
         with self._done:
-            self._done.wait_for(lambda: self._pending == 0, max(0.0, deadline - time.monotonic()))
+            self._done.wait_for(lambda: self._pending == 0, max(0.0, timeout))
             left = self._pending
             problems = list(self._problems)
         for _ in self._threads:
