@@ -261,30 +261,43 @@ def test_dead_kernel_error_carries_the_kernel_output(tmp_path: Path, capfd) -> N
 def test_execute_many_in_order_and_own_artefacts(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    # all three share one folder and overlap in time; the first one finishes last
+    # all three share one folder and overlap in time; the first one finishes last: it waits
+    # until the result of nb1 has been handed over (a flag outside the folder), however slowly
+    # the kernels start on a loaded machine
+    flag = tmp_path / "nb1-finished"
+    wait = (
+        "import pathlib, time\n"
+        f"flag, deadline = pathlib.Path({str(flag)!r}), time.monotonic() + 60\n"
+        "while not flag.exists():\n"
+        "    assert time.monotonic() < deadline, 'nb1 never finished while nb0 ran'\n"
+        "    time.sleep(0.05)"
+    )
     jobs = [
         Job(
-            nb=make_nb(
-                f"import time\ntime.sleep({delay})",
-                f"open('out-{n}.txt', 'w').write('{n}')\nprint({n})",
-            ),
+            nb=make_nb(first, f"open('out-{n}.txt', 'w').write('{n}')\nprint({n})"),
             cwd=folder,
             name=f"nb{n}",
         )
-        for n, delay in enumerate([2, 0, 0])
+        for n, first in enumerate([wait, "pass", "pass"])
     ]
     started, finished = [], []
+
+    def on_result(job: Job, result: object, done: int, total: int) -> None:
+        finished.append(job.name)
+        if job.name == "nb1":
+            flag.touch()
+
     results = execute_many(
         jobs,
         max_jobs=2,
         on_start=lambda job, i, total: started.append((job.name, total)),
-        on_result=lambda job, result, done, total: finished.append(job.name),
+        on_result=on_result,
     )
     assert [text_of(code_cells(r.nb)[1]) for r in results] == ["0\n", "1\n", "2\n"]
     assert [sorted(r.artefacts) for r in results] == [["out-0.txt"], ["out-1.txt"], ["out-2.txt"]]
-    assert all(r.ok for r in results)
+    assert all(r.ok for r in results), [str(r.error) for r in results]
     assert sorted(started) == [("nb0", 3), ("nb1", 3), ("nb2", 3)]
-    # nb0 slept while nb1, started with it, finished: they ran side by side
+    # nb0 waited for nb1, started with it, to finish: they ran side by side
     assert finished.index("nb1") < finished.index("nb0")
     assert execute_many([]) == []
 
