@@ -51,6 +51,8 @@ def test_noop_imports_nothing_of_execution_and_reads_once(rootdir, tmp_path, mon
     # the first build did execute, with what executing imports (the check below can fail)
     assert EXECUTION_ONLY & {m.partition(".")[0] for m in first["modules"]}
     assert {m.partition(".")[0] for m in first["modules"]} >= READING_ONLY
+    # finding the kernelspec did not import all of IPython into the build (0.1 s)
+    assert "IPython" not in {m.partition(".")[0] for m in first["modules"]}
 
     again = run_build(project.src)
     assert project.executed() == []

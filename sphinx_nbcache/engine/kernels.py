@@ -141,10 +141,12 @@ def sweep_orphans(
 def kernel_installed(name: str) -> bool:
     """Whether kernel ``name`` is installed (asked first: jupyter_client would log a
     traceback before it raises)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    from .kernelspecs import QuickSpecManager
 
     try:
-        KernelSpecManager().get_kernel_spec(name)
+        QuickSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         return False
     return True

@@ -36,6 +36,7 @@ from traitlets import DottedObjectName, List, Type, Unicode, default
 from traitlets.config import Config
 
 from . import forking
+from .kernelspecs import QuickSpecManager
 from .options import ExecutionOptions
 
 logger = logging.getLogger("sphinx_nbcache.engine.forking")
@@ -184,7 +185,7 @@ class _streams:
             os.close(fd)
 
 
-class ForkSpecManager(KernelSpecManager):  # type: ignore[misc]
+class ForkSpecManager(QuickSpecManager):
     """Kernelspecs as installed, with :class:`ForkProvisioner` added where forking applies."""
 
     preload = List(Unicode(), help="modules the template imports too").tag(config=True)
@@ -290,6 +291,10 @@ class QuickKernelManager(AsyncKernelManager):  # type: ignore[misc]
     client_class = DottedObjectName("sphinx_nbcache.engine.provisioner.QuickKernelClient")
     client_factory = Type(klass=QuickKernelClient, config=True)
 
+    @default("kernel_spec_manager")
+    def _quick_spec_manager(self) -> KernelSpecManager:
+        return QuickSpecManager(parent=self, data_dir=self.data_dir)
+
 
 class ForkingKernelManager(QuickKernelManager):
     """nbclient's kernel manager, asking :class:`ForkSpecManager` for its kernelspecs."""
@@ -314,7 +319,7 @@ def warm_up(kernel_name: str = "python3", options: ExecutionOptions | None = Non
     if options.kernel_start != "fork":
         return False
     try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+        spec = QuickSpecManager().get_kernel_spec(kernel_name)
     except NoSuchKernel:
         return False
     if fork_refusal(spec) is not None:
