@@ -30,6 +30,10 @@ print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "sql": statements}))
 
 #: what only executing needs: a no-op build must not import any of them
 EXECUTION_ONLY = {"nbclient", "jupyter_client", "zmq", "matplotlib", "IPython", "ipykernel"}
+#: our own modules that only executing needs, and those only a remote cache needs (the
+#: engine imports a module when one of its names is first used)
+OURS_EXECUTING = {f"sphinx_nbcache.engine.{m}" for m in ("executor", "scheduler", "runner")}
+OURS_REMOTE = {f"sphinx_nbcache.engine.{m}" for m in ("remote", "bundle", "uploads")}
 #: what only reading a notebook needs: a no-op reads none (nbformat brings jsonschema)
 READING_ONLY = {"nbformat", "jsonschema", "jupytext"}
 
@@ -51,6 +55,8 @@ def test_noop_imports_nothing_of_execution_and_reads_once(rootdir, tmp_path, mon
     # the first build did execute, with what executing imports (the check below can fail)
     assert EXECUTION_ONLY & {m.partition(".")[0] for m in first["modules"]}
     assert {m.partition(".")[0] for m in first["modules"]} >= READING_ONLY
+    assert set(first["modules"]) >= OURS_EXECUTING
+    assert set(first["modules"]) & OURS_REMOTE == set()  # no remote configured
     # finding the kernelspec did not import all of IPython into the build (0.1 s)
     assert "IPython" not in {m.partition(".")[0] for m in first["modules"]}
 
@@ -59,6 +65,7 @@ def test_noop_imports_nothing_of_execution_and_reads_once(rootdir, tmp_path, mon
     imported = {m.partition(".")[0] for m in again["modules"]}
     assert imported & EXECUTION_ONLY == set()
     assert imported & READING_ONLY == set()
+    assert set(again["modules"]) & (OURS_EXECUTING | OURS_REMOTE) == set()
     verbs = [s.split(None, 1)[0].upper() for s in again["sql"] if s.strip()]
     # the cache is opened without a write lock and checked in one read transaction
     assert "INSERT" not in verbs and "UPDATE" not in verbs and "CREATE" not in verbs

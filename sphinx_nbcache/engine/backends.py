@@ -18,11 +18,9 @@ from typing import Any
 
 from .errors import ClusterError
 from .interfaces import ExecutorBackend
+from .options import DEFAULT_EXECUTOR
 from .scheduler import LocalBackend, default_jobs
 from .shipping import DEFAULT_SHIP_LIMIT
-
-#: what ``nbcache_executor`` means unless set
-DEFAULT_EXECUTOR = "local"
 
 Executor = str | Callable[[], Any]
 

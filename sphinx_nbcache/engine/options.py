@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: what ``nbcache_executor`` means unless set (here, not with the backends: Sphinx's
+#: configuration reads it without importing any executor)
+DEFAULT_EXECUTOR = "local"
+
 #: seconds one cell may run, unless configured (``conf.py``'s default and the command line's)
 DEFAULT_TIMEOUT: float | None = 30
 #: the cache folder, relative to ``conf.py`` (a build) or the current folder (the CLI)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -21,23 +22,15 @@ from sphinx.util.console import bold
 
 from sphinx_nbcache.engine import (
     ArtefactError,
-    BackgroundUploads,
     ClusterError,
     ExecutionOptions,
-    Finished,
     NbCacheError,
-    NotebookCache,
-    RunItem,
-    Runner,
     Status,
     atomic_write_bytes,
-    backend_for,
     cell_source_lines,
-    default_jobs,
     is_generated,
     relative_inside,
     safe_join,
-    shutdown_templates,
     sweep_kernel_folders,
     warm_up,
 )
@@ -50,6 +43,9 @@ from .settings import execution_options
 from .snapshot import nbcache_config
 from .sources import notebook_format
 from .state import close_stores, env_state, store_for
+
+if TYPE_CHECKING:  # what only executing uses is imported when a build executes
+    from sphinx_nbcache.engine import BackgroundUploads, Finished, NotebookCache, RunItem, Runner
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +108,8 @@ def _start_template(app: Sphinx) -> None:
 
 def end_kernels(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: the warm templates end with the build's execution."""
+    from sphinx_nbcache.engine import shutdown_templates
+
     shutdown_templates()
 
 
@@ -294,6 +292,8 @@ def _execute(
 ) -> None:
     """Execute ``todo`` through the engine's runner, recording each notebook's outcome
     (and handing each stored result to ``uploads``)."""
+    from sphinx_nbcache.engine import default_jobs
+
     conf = nbcache_config(app)
     store = store_for(env)
     state = env_state(env)
@@ -339,6 +339,8 @@ def _execute(
 
 def _runner(app: Sphinx, env: BuildEnvironment, planner: Planner) -> Runner:
     """The engine's runner for this build: its store, backend, project and exclusions."""
+    from sphinx_nbcache.engine import Runner, backend_for
+
     conf = nbcache_config(app)
     # a ClusterError (an executor that cannot be used) is told by _using_store, around this
     backend = backend_for(
@@ -404,6 +406,8 @@ def _record_run(
 
 
 def _item(planner: Planner, plan: Plan) -> RunItem:
+    from sphinx_nbcache.engine import RunItem
+
     assert plan.nb is not None and plan.settings is not None
     return RunItem(
         name=plan.docname,

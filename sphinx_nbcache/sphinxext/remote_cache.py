@@ -15,21 +15,18 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_nbcache.engine import (
-    BackgroundUploads,
-    BundleError,
-    NotebookCache,
-    RemoteError,
-    RemoteStore,
-    Status,
-)
+from sphinx_nbcache.engine import Status
 
 from .plan import Plan, Planner
 from .snapshot import nbcache_config
+
+if TYPE_CHECKING:  # the remote's code is imported by a build that has a remote
+    from sphinx_nbcache.engine import BackgroundUploads, NotebookCache, RemoteStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +46,8 @@ def remote_for(app: Sphinx) -> RemoteStore | None:
     mode = os.environ.get(MODE_VARIABLE) or conf.remote_mode
     if not url or mode == "off":
         return None
+    from sphinx_nbcache.engine import RemoteError, RemoteStore
+
     try:
         return RemoteStore(url, dict(conf.remote_options), mode)
     except RemoteError as exc:
@@ -69,6 +68,8 @@ def fetch_misses(
     A plan served so becomes ``cached``, its reason naming the remote. A forced execution
     is never served.
     """
+    from sphinx_nbcache.engine import BundleError, RemoteError
+
     for plan in plans:
         if plan.status is not Status.EXECUTE or plan.key is None or plan.forced:
             continue
@@ -100,6 +101,8 @@ def start_uploads(
     :func:`finish_uploads` waits for them."""
     if remote is None or remote.mode != "read-write":
         return None
+    from sphinx_nbcache.engine import BackgroundUploads
+
     finish_uploads(app)  # a build before this one on the same app left none running
     uploads = _UPLOADS[app] = BackgroundUploads(remote, store)
     return uploads

@@ -15,7 +15,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_nbcache.engine import NbCacheError, Status, atomic_write_bytes, record_where
+from sphinx_nbcache.engine import NbCacheError, Status, atomic_write_bytes
 
 from .remote_cache import finish_uploads
 from .snapshot import nbcache_config
@@ -55,6 +55,8 @@ def _fill_where(env: BuildEnvironment, rows: list[dict[str, Any]]) -> None:
     keys = [r["key"] for r in rows if not r.get("where") and r["status"] == "cached" and r["key"]]
     records = {}
     if keys:
+        from sphinx_nbcache.engine import record_where  # with the remote's code: only here
+
         with contextlib.suppress(NbCacheError):
             records = store_for(env).lookup_many(keys)
     for row in rows:
