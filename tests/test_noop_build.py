@@ -66,6 +66,7 @@ def test_noop_imports_nothing_of_execution_and_reads_once(rootdir, tmp_path, mon
     assert imported & EXECUTION_ONLY == set()
     assert imported & READING_ONLY == set()
     assert set(again["modules"]) & (OURS_EXECUTING | OURS_REMOTE) == set()
+    assert "filelock" not in imported  # the check takes no lock
     verbs = [s.split(None, 1)[0].upper() for s in again["sql"] if s.strip()]
     # the cache is opened without a write lock and checked in one read transaction
     assert "INSERT" not in verbs and "UPDATE" not in verbs and "CREATE" not in verbs

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
-from filelock import FileLock
-
 from .db import DB_NAME, READ_ONLY_HINT, Database
 from .errors import CacheDatabaseError
 from .files import remove_tree
@@ -25,6 +23,7 @@ from .folders import STALE_SECONDS, abandoned, make_folder, swept_names, write_f
 from .models import Models
 
 if TYPE_CHECKING:
+    from filelock import FileLock
     from nbformat import NotebookNode
 
 #: ``cleanup(folder)``: remove this folder once the transaction has committed
@@ -82,6 +81,8 @@ class CacheFolder:
         self.close()
 
     def _lock(self) -> FileLock:
+        from filelock import FileLock  # here: a read-only check (a no-op) takes no lock
+
         make_folder(self.path)
         return FileLock(str(self.path / ".lock"))
 
@@ -92,6 +93,8 @@ class CacheFolder:
         the second finds the first one's record once the lock is free. One empty file per
         notebook, kept (a process waiting for it may hold it open).
         """
+        from filelock import FileLock
+
         folder = self.path / "locks"
         make_folder(folder)
         name = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:32]
