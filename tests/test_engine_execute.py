@@ -302,6 +302,44 @@ def test_execute_many_in_order_and_own_artefacts(tmp_path: Path) -> None:
     assert execute_many([]) == []
 
 
+#: on one CPU, with no max_jobs: nb0 waits for a file nb1 writes, so both must run at once
+ONE_CPU = """
+import json, os, sys
+from pathlib import Path
+from nbformat import v4
+from sphinx_nbcache.engine.scheduler import Job, execute_many
+os.sched_setaffinity(0, {next(iter(os.sched_getaffinity(0)))})
+folder = Path(sys.argv[1])
+flag = folder / "nb1-ran"
+wait = (
+    "import pathlib, time\\n"
+    f"flag, deadline = pathlib.Path({str(flag)!r}), time.monotonic() + 60\\n"
+    "while not flag.exists():\\n"
+    "    assert time.monotonic() < deadline, 'nb1 never ran while nb0 waited'\\n"
+    "    time.sleep(0.05)"
+)
+nbs = [v4.new_notebook(cells=[v4.new_code_cell(wait)]),
+       v4.new_notebook(cells=[v4.new_code_cell(f"open({str(flag)!r}, 'w').close()")])]
+for nb in nbs:
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+results = execute_many([Job(nb, folder, f"nb{i}") for i, nb in enumerate(nbs)])
+print(json.dumps([str(r.error) if r.error else None for r in results]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_the_default_runs_two_kernels_per_cpu(tmp_path: Path) -> None:
+    # a kernel's life is partly waiting: by default two notebooks run at once even on one CPU
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_CPU, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [None, None]
+
+
 def test_assets_run_in_a_folder_holding_only_them(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     (folder / "data").mkdir(parents=True)

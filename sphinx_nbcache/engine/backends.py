@@ -19,7 +19,7 @@ from typing import Any
 from .errors import ClusterError
 from .interfaces import ExecutorBackend
 from .options import DEFAULT_EXECUTOR
-from .scheduler import LocalBackend, default_jobs
+from .scheduler import LocalBackend, available_cpus
 from .shipping import DEFAULT_SHIP_LIMIT
 
 Executor = str | Callable[[], Any]
@@ -58,7 +58,8 @@ def backend_for(
             )
         require_distributed(executor)
         if executor == "dask":
-            connect = local_cluster(jobs or default_jobs())
+            # one worker process per CPU: each one is a whole Python process, costly to start
+            connect = local_cluster(jobs or available_cpus())
             where = "a local Dask cluster"
         else:
             connect, where = scheduler_at(executor), executor

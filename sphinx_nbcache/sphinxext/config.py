@@ -67,7 +67,9 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "jobs",
         None,
         (int, type(None)),
-        "How many notebooks execute at once; default the number of CPUs.",
+        "How many notebooks execute at once; default twice the number of CPUs (at most 8 more than "
+        "them): kernels spend part of their life waiting. With the ``dask`` executor: how many "
+        "worker processes its local cluster has; default the number of CPUs.",
         check=checks.positive_or_none,
     ),
     ConfigValue(
